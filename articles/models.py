@@ -1,0 +1,371 @@
+"""The newsroom's content: sections, authors (bylines), the photo library and articles."""
+
+from __future__ import annotations
+
+from ckeditor_uploader.fields import RichTextUploadingField
+from django.conf import settings
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from . import sanitize, text
+from .images import ALLOWED_EXTENSIONS, validate_image_file
+
+
+def unique_slug(instance: models.Model, value: str, field: str = "slug") -> str:
+    """Return a slug of ``value`` unique among ``instance``'s model rows ("name", "name-2", …)."""
+    max_length = instance._meta.get_field(field).max_length
+    base = slugify(value, allow_unicode=False)[:max_length].strip("-") or "item"
+    candidate, n = base, 2
+    others = type(instance)._default_manager.exclude(pk=instance.pk)
+    while others.filter(**{field: candidate}).exists():
+        suffix = f"-{n}"
+        candidate = f"{base[: max_length - len(suffix)]}{suffix}"
+        n += 1
+    return candidate
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in the section's URL.")
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections are listed in this order (lowest first)."
+    )
+
+    class Meta:
+        ordering = ("position", "name")
+        indexes = (models.Index(fields=("position", "name"), name="section_order_idx"),)
+        verbose_name = "section"
+        verbose_name_plural = "sections"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class TaggedPhoto(TaggedItemBase):
+    content_object = models.ForeignKey("Photo", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "photo tag"
+        verbose_name_plural = "photo tags"
+
+
+class Photo(models.Model):
+    """One image of the library; the only place its caption, credit and alt text live."""
+
+    image = models.ImageField(
+        upload_to="photos/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[FileExtensionValidator(ALLOWED_EXTENSIONS), validate_image_file],
+        help_text="JPEG, PNG, WebP or GIF.",
+    )
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    alt_text = models.CharField(
+        "alt text",
+        max_length=300,
+        help_text="What the image shows, for readers who cannot see it.",
+    )
+    caption = models.TextField(blank=True)
+    credit = models.CharField(
+        max_length=250,
+        blank=True,
+        help_text="Printed exactly as written, e.g. “Photo by Name Surname/AFP via Getty Images”. "
+        "Required before an article using the photo can be published.",
+    )
+    photographer = models.CharField(max_length=200, blank=True)
+    agency = models.CharField("agency / distributor", max_length=200, blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="Where the file came from.")
+    usage_terms = models.TextField(blank=True)
+    rights_expire_on = models.DateField("rights expire on", null=True, blank=True)
+    focal_x = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    focal_y = models.FloatField(
+        default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    tags = TaggableManager(through=TaggedPhoto, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="uploaded_photos",
+        editable=False,
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-uploaded_at", "-id")
+        indexes = (models.Index(fields=("-uploaded_at", "-id"), name="photo_recent_idx"),)
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="photo_focal_point_in_image",
+            ),
+        )
+        verbose_name = "photo"
+        verbose_name_plural = "photos"
+
+    def __str__(self) -> str:
+        label = self.caption or self.alt_text or self.image.name
+        return label if len(label) <= 80 else label[:79] + "…"
+
+    def get_absolute_url(self) -> str:
+        return self.image.url
+
+
+class Author(models.Model):
+    """A byline: a person or an organisation (a desk); not a login."""
+
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        ORGANIZATION = "organization", "Organisation (desk)"
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=150, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
+    job_title = models.CharField(max_length=150, blank=True)
+    bio = models.TextField(blank=True, help_text="A short bio shown under the author's articles.")
+    avatar = models.ForeignKey(
+        Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author_profile",
+        help_text="The login of this author, so they can find their own articles.",
+    )
+
+    class Meta:
+        ordering = ("name",)
+        indexes = (models.Index(fields=("name",), name="author_name_idx"),)
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(kind__in=("person", "organization")), name="author_kind_valid"
+            ),
+        )
+        verbose_name = "author"
+        verbose_name_plural = "authors"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
+    @property
+    def is_organization(self) -> bool:
+        return self.kind == self.Kind.ORGANIZATION
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "article tag"
+        verbose_name_plural = "article tags"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self) -> ArticleQuerySet:
+        """Return the articles readers may see: published, with a publish time not in the future."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_related(self) -> ArticleQuerySet:
+        """Return the queryset with what a page shows, in a constant number of queries."""
+        return self.select_related("section", "lead_photo").prefetch_related(
+            Prefetch(
+                "bylines",
+                queryset=ArticleAuthor.objects.select_related("author", "author__avatar").order_by(
+                    "position", "id"
+                ),
+            ),
+            "tags",
+        )
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
+
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The last part of the article's URL."
+    )
+    dek = models.TextField("standfirst (dek)", blank=True, max_length=600)
+    body = RichTextUploadingField(blank=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    lead_photo = models.ForeignKey(
+        Photo, on_delete=models.PROTECT, null=True, blank=True, related_name="lead_of"
+    )
+    lead_photo_caption = models.TextField(
+        "caption for this article",
+        blank=True,
+        help_text="Leave empty to use the photo library's caption.",
+    )
+    authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        "publish time",
+        null=True,
+        blank=True,
+        help_text="A future time schedules the article: it appears by itself then.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    reading_time = models.PositiveSmallIntegerField(
+        "reading time (minutes)", default=1, editable=False
+    )
+    reading_time_override = models.PositiveSmallIntegerField(
+        "reading time override (minutes)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text="Leave empty to compute it from the body.",
+    )
+    featured = models.BooleanField(
+        default=False, help_text="Lead story candidate on the home page."
+    )
+    seo_title = models.CharField("SEO title", max_length=70, blank=True)
+    seo_description = models.CharField("SEO description", max_length=160, blank=True)
+    audio = models.FileField(
+        upload_to="audio/%Y/%m/",
+        blank=True,
+        validators=[FileExtensionValidator(["mp3", "ogg", "opus", "m4a"])],
+        help_text="An audio version of the article (MP3, Ogg/Opus or M4A).",
+    )
+    audio_ai_generated = models.BooleanField(
+        "audio made with AI",
+        default=False,
+        help_text="Shows “This audio is created with AI assistance” next to the player.",
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-published_at", "-id")
+        indexes = (
+            models.Index(fields=("-published_at", "-id"), name="article_recent_idx"),
+            models.Index(fields=("status", "-published_at"), name="article_status_pub_idx"),
+            models.Index(
+                fields=("section", "status", "-published_at"), name="article_section_pub_idx"
+            ),
+        )
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(status__in=("draft", "review", "published", "unpublished")),
+                name="article_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            ),
+        )
+        verbose_name = "article"
+        verbose_name_plural = "articles"
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.headline)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.body = sanitize.clean_html(self.body)
+        self.reading_time = text.reading_minutes(self.body)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "reading_time"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def minutes_to_read(self) -> int:
+        return self.reading_time_override or self.reading_time
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def lead_caption(self) -> str:
+        """Return the lead photo caption: the article's own, else the library's."""
+        if self.lead_photo_caption:
+            return self.lead_photo_caption
+        return self.lead_photo.caption if self.lead_photo else ""
+
+    @property
+    def credited_authors(self) -> list[Author]:
+        """Return the authors in byline order (uses the prefetch of ``with_related``)."""
+        return [byline.author for byline in self.bylines.all()]
+
+
+class ArticleAuthor(models.Model):
+    """One author of an article, at a position in the byline."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        indexes = (models.Index(fields=("author", "article"), name="byline_author_idx"),)
+        constraints = (
+            models.UniqueConstraint(fields=("article", "author"), name="byline_author_once"),
+        )
+        verbose_name = "byline"
+        verbose_name_plural = "byline"
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.article}"
