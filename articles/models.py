@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ckeditor_uploader.fields import RichTextUploadingField
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -317,6 +318,18 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == self.Status.PUBLISHED and self.lead_photo_id:
+            photo = self.lead_photo
+            if not photo.credit.strip():
+                raise ValidationError(
+                    {
+                        "lead_photo": "This photo has no credit line. Add its credit in the "
+                        "photo library before publishing."
+                    }
+                )
 
     @property
     def minutes_to_read(self) -> int:
