@@ -191,10 +191,19 @@ class TaggedArticle(TaggedItemBase):
         verbose_name_plural = "article tags"
 
 
+class CurrentTime(models.Expression):
+    """The current time, read each time the query is compiled to SQL, not when it is built."""
+
+    output_field = models.DateTimeField()
+
+    def as_sql(self, compiler, connection):
+        return compiler.compile(models.Value(timezone.now(), output_field=self.output_field))
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
         """Return the articles readers may see: published, with a publish time not in the future."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=CurrentTime())
 
     def with_related(self) -> ArticleQuerySet:
         """Return the queryset with what a page shows, in a constant number of queries."""
