@@ -168,11 +168,15 @@ CKEDITOR_CONFIGS = {
         "disableNativeSpellChecker": False,
         # Keep CKEditor's own filter in step with articles/sanitize.py.
         "allowedContent": (
-            "p h2 h3 h4 strong em b i u s sub sup br hr blockquote cite q abbr[title] "
-            "code pre ul ol li dl dt dd figure figcaption time[datetime];"
-            "a[!href,title,rel,target];"
+            "p h2 h3 h4 strong em b i u s sub sup br hr cite code pre ul ol li dl dt dd "
+            "figure figcaption table caption thead tbody tfoot tr;"
+            "blockquote q[cite];"
+            "abbr[title];"
+            "time[datetime];"
+            "a[!href,title];"
             "img[!src,alt,width,height,title];"
-            "table thead tbody tfoot tr th td caption[colspan,rowspan,scope]"
+            "th[colspan,rowspan,scope];"
+            "td[colspan,rowspan]"
         ),
         "image_prefillDimensions": False,
         "linkShowAdvancedTab": False,
@@ -195,5 +199,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django": {
+            "handlers": ["console"],
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
+        "django.db.backends": {"level": "INFO"},
+    },
 }
