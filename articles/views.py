@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
@@ -16,7 +18,8 @@ class ArticleListMixin:
     context_object_name = "articles"
 
     def get_queryset(self) -> QuerySet[Article]:
-        return Article.objects.published().with_related()
+        # Teasers never show the body: don't fetch it for a whole page of articles.
+        return Article.objects.published().with_related().defer("body")
 
 
 class HomeView(ArticleListMixin, ListView):
@@ -58,6 +61,11 @@ class AuthorView(ArticleListMixin, ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+def may_edit_articles(user) -> bool:
+    """Return whether ``user`` may edit articles in the admin (and so preview them)."""
+    return user.is_active and user.is_staff and user.has_perm("articles.change_article")
+
+
 class ArticleDetailView(DetailView):
     """One article. Staff who may edit articles also see drafts here (a preview)."""
 
@@ -65,7 +73,7 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self) -> QuerySet[Article]:
-        if self.request.user.has_perm("articles.change_article"):
+        if may_edit_articles(self.request.user):
             articles = Article.objects.all()
         else:
             articles = Article.objects.published()
@@ -73,5 +81,13 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_edit"] = self.request.user.has_perm("articles.change_article")
+        context["can_edit"] = may_edit_articles(self.request.user)
+        context["is_preview"] = not self.object.is_public
         return context
+
+    def render_to_response(self, context, **response_kwargs) -> HttpResponse:
+        response = super().render_to_response(context, **response_kwargs)
+        if context["can_edit"]:
+            # An editor's page carries the Edit link or a draft: never share it in a cache.
+            patch_cache_control(response, private=True, no_store=True)
+        return response
