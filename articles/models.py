@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+
 from ckeditor_uploader.fields import RichTextUploadingField
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from . import sanitize, text
+from . import sanitize, services, text
 from .images import ALLOWED_EXTENSIONS, validate_image_file
 
 
@@ -92,7 +94,13 @@ class Photo(models.Model):
     photographer = models.CharField(max_length=200, blank=True)
     agency = models.CharField("agency / distributor", max_length=200, blank=True)
     source = models.CharField(max_length=200, blank=True, help_text="Where the file came from.")
+    copyright = models.CharField(max_length=250, blank=True)
     usage_terms = models.TextField(blank=True)
+    syndication_allowed = models.BooleanField(
+        "may be syndicated",
+        default=False,
+        help_text="Partners may republish this photo with our articles.",
+    )
     rights_expire_on = models.DateField("rights expire on", null=True, blank=True)
     focal_x = models.FloatField(
         default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
@@ -101,6 +109,12 @@ class Photo(models.Model):
         default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
     )
     tags = TaggableManager(through=TaggedPhoto, blank=True)
+    renditions = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Derived resized copies: name -> storage path. Never edited by hand.",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -203,7 +217,12 @@ class CurrentTime(models.Expression):
 class ArticleQuerySet(models.QuerySet):
     def published(self) -> ArticleQuerySet:
         """Return the articles readers may see: published, with a publish time not in the future."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=CurrentTime())
+        now = CurrentTime()
+        return self.filter(
+            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
+            status=Article.Status.PUBLISHED,
+            published_at__lte=now,
+        )
 
     def with_related(self) -> ArticleQuerySet:
         """Return the queryset with what a page shows, in a constant number of queries."""
@@ -249,6 +268,19 @@ class Article(models.Model):
         blank=True,
         help_text="A future time schedules the article: it appears by itself then.",
     )
+    unpublish_at = models.DateTimeField(
+        "unpublish time",
+        null=True,
+        blank=True,
+        help_text="Optional: the article disappears by itself at this time (embargo, time limit).",
+    )
+    content_updated_at = models.DateTimeField(
+        "updated",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Shown to readers as “Updated” after a material change made after publication.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -258,6 +290,17 @@ class Article(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Raised on every save; guards against lost updates."
     )
     reading_time = models.PositiveSmallIntegerField(
         "reading time (minutes)", default=1, editable=False
@@ -306,6 +349,16 @@ class Article(models.Model):
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="article_published_has_time",
             ),
+            models.CheckConstraint(
+                condition=Q(unpublish_at__isnull=True)
+                | Q(published_at__isnull=True)
+                | Q(unpublish_at__gt=F("published_at")),
+                name="article_unpublish_after_publish",
+            ),
+        )
+        permissions = (
+            ("publish_article", "Can publish, schedule and unpublish articles"),
+            ("edit_others_article", "Can edit articles written by others"),
         )
         verbose_name = "article"
         verbose_name_plural = "articles"
@@ -330,15 +383,18 @@ class Article(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.status == self.Status.PUBLISHED and self.lead_photo_id:
-            photo = self.lead_photo
-            if not photo.credit.strip():
-                raise ValidationError(
-                    {
-                        "lead_photo": "This photo has no credit line. Add its credit in the "
-                        "photo library before publishing."
-                    }
-                )
+        if self.status != self.Status.PUBLISHED:
+            return
+        self.body = sanitize.clean_html(self.body)
+        problems = services.publication_problems(self)
+        if problems:
+            lead = [p for p in problems if p.startswith("The lead photo")]
+            errors: dict[str, list[str]] = {}
+            if lead:
+                errors["lead_photo"] = lead
+            if rest := [p for p in problems if p not in lead]:
+                errors[NON_FIELD_ERRORS] = rest
+            raise ValidationError(errors)
 
     @property
     def minutes_to_read(self) -> int:
@@ -346,10 +402,12 @@ class Article(models.Model):
 
     @property
     def is_public(self) -> bool:
+        now = timezone.now()
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
-            and self.published_at <= timezone.now()
+            and self.published_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
         )
 
     @property
@@ -391,3 +449,132 @@ class ArticleAuthor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author} on {self.article}"
+
+
+class ArticleNote(models.Model):
+    """A dated correction, update or clarification readers see at the article's foot."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+        CLARIFICATION = "clarification", "Clarification"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField()
+    noted_at = models.DateTimeField("time", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ("noted_at", "id")
+        indexes = (models.Index(fields=("article", "noted_at"), name="note_article_time_idx"),)
+        constraints = (
+            models.CheckConstraint(
+                condition=Q(kind__in=("correction", "update", "clarification")),
+                name="note_kind_valid",
+            ),
+        )
+        verbose_name = "correction or update note"
+        verbose_name_plural = "corrections and update notes"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.article}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.article.get_absolute_url()}#note-{self.pk}"
+
+
+def _new_preview_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class PreviewLink(models.Model):
+    """An expiring, revocable link that shows one article to someone without an account."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    token = models.CharField(max_length=64, unique=True, default=_new_preview_token, editable=False)
+    recipient = models.CharField(
+        "for", max_length=200, blank=True, help_text="Who the link is for, e.g. “legal review”."
+    )
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (models.Index(fields=("article", "-created_at"), name="preview_article_idx"),)
+        verbose_name = "preview link"
+        verbose_name_plural = "preview links"
+
+    def __str__(self) -> str:
+        return f"Preview of {self.article}" + (f" for {self.recipient}" if self.recipient else "")
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:preview", kwargs={"token": self.token})
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class TagRedirect(models.Model):
+    """An old tag slug (after a merge or rename) that answers 301 to the tag it became."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("old_slug",)
+        verbose_name = "tag redirect"
+        verbose_name_plural = "tag redirects"
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.tag.slug}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:tag", kwargs={"slug": self.tag.slug})
+
+
+class TagChange(models.Model):
+    """The log of tag merges and renames: what, who, when."""
+
+    class Action(models.TextChoices):
+        MERGE = "merge", "Merge"
+        RENAME = "rename", "Rename"
+
+    action = models.CharField(max_length=10, choices=Action)
+    tag = models.ForeignKey(
+        "taggit.Tag", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    summary = models.TextField()
+    old_names = models.JSONField(default=list, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-changed_at", "-id")
+        indexes = (models.Index(fields=("-changed_at", "-id"), name="tagchange_recent_idx"),)
+        permissions = (("merge_tags", "Can merge and rename tags"),)
+        verbose_name = "tag change"
+        verbose_name_plural = "tag changes"
+
+    def __str__(self) -> str:
+        return self.summary

@@ -272,7 +272,7 @@ def test_publish_action_refuses_photo_without_credit(admin_client):
     shown = page_messages(response)
     assert "Published 1 article." in shown
     refusal = next(m for m in shown if "No credit here" in m)
-    assert "no credit line" in refusal
+    assert "has no credit" in refusal
     assert reverse("admin:articles_photo_change", args=[uncredited.lead_photo_id]) in refusal
 
 

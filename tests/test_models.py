@@ -237,7 +237,8 @@ def test_clean_refuses_publishing_with_an_uncredited_lead_photo():
     with pytest.raises(ValidationError) as caught:
         article.full_clean()
     assert caught.value.message_dict["lead_photo"] == [
-        "This photo has no credit line. Add its credit in the photo library before publishing."
+        f"The lead photo “{photo}” (#{photo.pk}) has no credit. "
+        "Add it in the photo library before publishing."
     ]
 
 

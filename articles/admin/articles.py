@@ -1,11 +1,11 @@
-"""The editors' tool: articles, the photo library, bylines, sections and the tag vocabulary."""
+"""Article admin: the editors' main tool."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,38 +13,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from taggit.models import Tag
 
-from .models import Article, ArticleAuthor, Author, Photo, Section
-
-LIST_THUMB_SIZE = 64
-PREVIEW_SIZE = 480
-BLANK = r"^\s*$"
-
-
-def photo_img(photo: Photo | None, max_size: int) -> SafeString | None:
-    """Return an ``<img>`` of ``photo`` fitted in a ``max_size`` square, or None without one."""
-    if photo is None or not photo.image:
-        return None
-    width, height = photo.width or max_size, photo.height or max_size
-    scale = min(max_size / width, max_size / height, 1)
-    return format_html(
-        '<img src="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">',
-        photo.image.url,
-        max(1, round(width * scale)),
-        max(1, round(height * scale)),
-        photo.alt_text,
-    )
-
-
-def join_names(names: list[str]) -> str:
-    """Return names as a byline reads them: "A", "A and B", "A, B and C"."""
-    if len(names) < 2:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-# ---------------------------------------------------------------- articles
+from ..models import Article, ArticleAuthor
+from .common import LIST_THUMB_SIZE, join_names, photo_img
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -316,170 +287,3 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 # ---------------------------------------------------------------- photos
-
-
-class MissingCreditFilter(admin.SimpleListFilter):
-    title = "missing credit"
-    parameter_name = "missing_credit"
-
-    def lookups(self, request, model_admin):
-        return (("yes", "Yes — cannot be published"), ("no", "No"))
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(credit__regex=BLANK)
-        if self.value() == "no":
-            return queryset.exclude(credit__regex=BLANK)
-        return queryset
-
-
-class MissingAltTextFilter(admin.SimpleListFilter):
-    title = "missing alt text"
-    parameter_name = "missing_alt"
-
-    def lookups(self, request, model_admin):
-        return (("yes", "Yes"), ("no", "No"))
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(alt_text__regex=BLANK)
-        if self.value() == "no":
-            return queryset.exclude(alt_text__regex=BLANK)
-        return queryset
-
-
-@admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
-    list_display = ("thumbnail", "caption", "credit", "alt_text", "agency", "uses")
-    list_display_links = ("thumbnail",)
-    list_editable = ("caption", "credit", "alt_text")
-    list_filter = (MissingCreditFilter, MissingAltTextFilter, "agency")
-    ordering = ("-uploaded_at", "-id")  # explicit: Meta.ordering is dropped by the annotation
-    search_fields = ("caption", "credit", "source", "agency", "photographer", "alt_text")
-    date_hierarchy = "uploaded_at"
-    readonly_fields = ("preview", "width", "height", "uploaded_by", "uploaded_at", "updated_at")
-    fieldsets = (
-        ("Image", {"fields": ("image", "preview", ("width", "height"))}),
-        ("Description", {"fields": ("alt_text", "caption", "tags")}),
-        (
-            "Credit and rights",
-            {
-                "fields": (
-                    "credit",
-                    ("photographer", "agency"),
-                    "source",
-                    "usage_terms",
-                    "rights_expire_on",
-                )
-            },
-        ),
-        (
-            "Focal point",
-            {
-                "classes": ("collapse",),
-                "description": "Where crops should centre: 0 is left/top, 1 is right/bottom.",
-                "fields": (("focal_x", "focal_y"),),
-            },
-        ),
-        ("Record", {"fields": ("uploaded_by", "uploaded_at", "updated_at")}),
-    )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Photo]:
-        return super().get_queryset(request).annotate(lead_count=Count("lead_of"))
-
-    def get_changelist_form(self, request, **kwargs):
-        kwargs.setdefault(
-            "widgets",
-            {
-                "caption": forms.Textarea(attrs={"rows": 2, "cols": 24}),
-                "credit": forms.TextInput(attrs={"size": 20}),
-                "alt_text": forms.TextInput(attrs={"size": 20}),
-            },
-        )
-        return super().get_changelist_form(request, **kwargs)
-
-    @admin.display(description="photo")
-    def thumbnail(self, photo: Photo) -> SafeString | None:
-        return photo_img(photo, LIST_THUMB_SIZE)
-
-    @admin.display(description="preview")
-    def preview(self, photo: Photo) -> SafeString | None:
-        return photo_img(photo, PREVIEW_SIZE)
-
-    @admin.display(description="lead of", ordering="lead_count")
-    def uses(self, photo: Photo) -> str:
-        count = photo.lead_count
-        return f"{count} article{'s' if count != 1 else ''}" if count else "—"
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-# ---------------------------------------------------------------- bylines, sections, tags
-
-
-@admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "job_title", "user")
-    list_select_related = ("user",)
-    list_filter = ("kind",)
-    search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
-    autocomplete_fields = ("avatar", "user")
-    fieldsets = (
-        (None, {"fields": ("name", "slug", "kind", "job_title")}),
-        ("Author box", {"fields": ("bio", "avatar")}),
-        ("Login", {"fields": ("user",)}),
-    )
-
-
-@admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "position", "article_count")
-    list_display_links = ("name",)
-    list_editable = ("position",)
-    ordering = ("position", "name")
-    search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
-        return super().get_queryset(request).annotate(article_count=Count("articles"))
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, section: Section) -> int:
-        return section.article_count
-
-
-# taggit's own Tag admin edits its generic TaggedItem table, which our articles and
-# photos do not use (they tag through TaggedArticle/TaggedPhoto), and its "merge"
-# action would drop their tags. Replace it with one that shows real usage.
-if admin.site.is_registered(Tag):
-    admin.site.unregister(Tag)
-
-
-@admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "article_count", "photo_count")
-    ordering = ("name",)
-    search_fields = ("name",)
-    prepopulated_fields = {"slug": ("name",)}
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                article_count=Count("articles_taggedarticle_items", distinct=True),
-                photo_count=Count("articles_taggedphoto_items", distinct=True),
-            )
-        )
-
-    @admin.display(description="articles", ordering="article_count")
-    def article_count(self, tag: Tag) -> int:
-        return tag.article_count
-
-    @admin.display(description="photos", ordering="photo_count")
-    def photo_count(self, tag: Tag) -> int:
-        return tag.photo_count
