@@ -7,10 +7,12 @@ import zlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import ExifTags, Image, PngImagePlugin
 
-from articles.images import validate_image_file
+from articles.images import prepare_upload, validate_image_file
+from articles.models import Photo
 from tests.factories import PhotoFactory, image_bytes
 
 HTML_PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"
@@ -208,3 +210,279 @@ def test_stored_photo_missing_from_storage_gives_a_message_not_a_crash(db):
     assert caught.value.message_dict["image"] == [
         "The image file is missing from storage; upload it again."
     ]
+
+
+# Safe originals: every upload is re-encoded upright, without any metadata -----------------
+
+GPS_LATITUDE = (50.0, 27.0, 1.5)
+
+
+def camera_exif(orientation: int = 1) -> Image.Exif:
+    """Return EXIF as a phone writes it: orientation, artist and the GPS position."""
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    exif[ExifTags.Base.Make] = "Phone"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = GPS_LATITUDE
+    gps[ExifTags.GPS.GPSLongitudeRef] = "E"
+    gps[ExifTags.GPS.GPSLongitude] = (30.0, 31.0, 27.2)
+    return exif
+
+
+def left_red_right_blue(size=(60, 40)) -> Image.Image:
+    image = Image.new("RGB", size, "red")
+    image.paste((0, 0, 255), (size[0] // 2, 0, size[0], size[1]))
+    return image
+
+
+def phone_jpeg(orientation: int = 1, size=(60, 40), **options) -> bytes:
+    """Return a JPEG as a phone saves it: EXIF with GPS and an orientation, a comment."""
+    buffer = io.BytesIO()
+    left_red_right_blue(size).save(
+        buffer, "JPEG", quality=95, exif=camera_exif(orientation), comment=b"shot at home"
+    )
+    return buffer.getvalue()
+
+
+def jpeg_segment(marker: bytes, payload: bytes) -> bytes:
+    return marker + struct.pack(">H", len(payload) + 2) + payload
+
+
+def with_segments(jpeg: bytes, *segments: bytes) -> bytes:
+    """Return ``jpeg`` with application segments inserted right after its SOI marker."""
+    assert jpeg[:2] == b"\xff\xd8"
+    return jpeg[:2] + b"".join(segments) + jpeg[2:]
+
+
+def iptc_segment(datasets: dict[tuple[int, int], bytes | list[bytes]]) -> bytes:
+    """Return an APP13 segment: a Photoshop 8BIM 0x0404 resource holding IPTC-IIM datasets."""
+    records = b""
+    for (record, number), values in datasets.items():
+        for value in values if isinstance(values, list) else [values]:
+            records += b"\x1c" + bytes((record, number)) + struct.pack(">H", len(value)) + value
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(records))
+    resource += records + (b"\x00" if len(records) % 2 else b"")
+    return jpeg_segment(b"\xff\xed", b"Photoshop 3.0\x00" + resource)
+
+
+def xmp_segment(packet: bytes | str) -> bytes:
+    """Return an APP1 segment holding an XMP packet, as Adobe software writes it."""
+    data = packet.encode() if isinstance(packet, str) else packet
+    return jpeg_segment(b"\xff\xe1", b"http://ns.adobe.com/xap/1.0/\x00" + data)
+
+
+XMP_WITH_GPS = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    'exif:GPSLatitude="50,27.025N" exif:GPSLongitude="30,31.453E"/>'
+    '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+
+
+def assert_no_metadata(data: bytes) -> None:
+    """Assert a stored file carries no EXIF (so no GPS), XMP, IPTC, comment or stray segment."""
+    with Image.open(io.BytesIO(data)) as image:
+        assert not image.getexif()
+        assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        for key in ("exif", "xmp", "photoshop", "comment", "XML:com.adobe.xmp", "extension"):
+            assert key not in image.info, key
+        if image.format == "JPEG":
+            assert [marker for marker, _ in image.applist] == ["APP0"]
+    for secret in (b"GPS", b"shot at home", b"xap/1.0", b"Photoshop 3.0", b"8BIM", b"50,27"):
+        assert secret not in data
+
+
+def test_exif_orientation_is_applied():
+    content, _ = prepare_upload(upload(phone_jpeg(orientation=6)))  # camera held upright
+
+    with Image.open(content) as image:
+        assert image.size == (40, 60)
+        # Orientation 6 means "turn 90° clockwise": the left (red) half is now on top.
+        assert image.getpixel((20, 5))[0] > 200
+        assert image.getpixel((20, 55))[2] > 200
+        assert "exif" not in image.info
+
+
+def test_every_metadata_block_is_left_behind():
+    iptc = iptc_segment({(2, 120): b"Secret caption", (2, 92): b"Home street"})
+    data = with_segments(phone_jpeg(), iptc, xmp_segment(XMP_WITH_GPS))
+    with Image.open(io.BytesIO(data)) as image:  # the upload does carry all of it
+        assert {"exif", "xmp", "photoshop", "comment"} <= set(image.info)
+
+    content, _ = prepare_upload(upload(data))
+
+    assert_no_metadata(content.read())
+    assert b"Home street" not in content.read()
+
+
+@pytest.mark.django_db
+def test_width_and_height_follow_the_upright_picture():
+    photo = PhotoFactory(image=upload(phone_jpeg(orientation=8, size=(300, 100))))
+
+    assert (photo.width, photo.height) == (100, 300)
+    with photo.image.open("rb") as stored, Image.open(stored) as image:
+        assert image.size == (100, 300)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mode", "extension"),
+    [("PNG", "RGBA", "png"), ("WEBP", "RGB", "webp"), ("GIF", "P", "gif"), ("JPEG", "L", "jpg")],
+)
+def test_png_webp_gif_and_jpeg_keep_their_format_without_metadata(fmt, mode, extension):
+    buffer = io.BytesIO()
+    picture = Image.new(mode, (30, 20), 120 if mode in ("L", "P") else (10, 200, 30))
+    options = {"exif": camera_exif()} if fmt != "GIF" else {"comment": b"shot at home"}
+    if fmt == "PNG":
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", "shot at home")
+        text.add_itxt("XML:com.adobe.xmp", XMP_WITH_GPS)
+        options["pnginfo"] = text
+    if fmt == "WEBP":
+        options["xmp"] = XMP_WITH_GPS.encode()
+    picture.save(buffer, fmt, **options)
+
+    content, _ = prepare_upload(upload(buffer.getvalue(), f"picture.{extension}"))
+
+    assert content.name == f"picture.{extension}"
+    data = content.read()
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == fmt
+        assert image.mode == mode
+        assert image.size == (30, 20)
+    assert_no_metadata(data)
+
+
+def test_transparent_png_keeps_its_transparency():
+    buffer = io.BytesIO()
+    Image.new("RGBA", (10, 10), (255, 0, 0, 0)).save(buffer, "PNG")
+
+    content, _ = prepare_upload(upload(buffer.getvalue(), "clear.png"))
+
+    with Image.open(content) as image:
+        assert image.getpixel((5, 5))[3] == 0
+
+
+def test_misnamed_file_is_stored_with_the_extension_of_its_format():
+    content, _ = prepare_upload(upload(image_bytes(fmt="PNG"), "holiday.JPEG"))
+    assert content.name == "holiday.png"
+
+
+def test_bytes_after_the_image_are_not_stored():
+    content, _ = prepare_upload(upload(image_bytes(fmt="JPEG") + HTML_PAYLOAD))
+    assert b"<script>" not in content.read()
+
+
+def coloured_animation(comment: bytes = b"") -> bytes:
+    frames = [Image.new("RGB", (40, 30), colour) for colour in ("red", "lime", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        "GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=[100, 200, 300],
+        loop=0,
+        comment=comment,
+    )
+    return buffer.getvalue()
+
+
+def test_animated_gif_keeps_its_frames_and_timing():
+    content, _ = prepare_upload(upload(coloured_animation(b"shot at home"), "loop.gif"))
+
+    data = content.read()
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "GIF"
+        assert image.n_frames == 3
+        durations = []
+        for frame in range(3):
+            image.seek(frame)
+            durations.append(image.info["duration"])
+            assert "comment" not in image.info
+        assert durations == [100, 200, 300]
+        image.seek(2)
+        assert image.convert("RGB").getpixel((20, 15)) == (0, 0, 255)
+    assert b"shot at home" not in data
+
+
+def test_animation_too_big_to_re_encode_safely_keeps_its_first_frame(settings):
+    settings.PHOTO_MAX_PIXELS = 4 * 40 * 30  # one frame fits, the three do not
+
+    content, _ = prepare_upload(upload(coloured_animation(), "loop.gif"))
+
+    with Image.open(content) as image:
+        assert getattr(image, "n_frames", 1) == 1
+        assert image.convert("RGB").getpixel((20, 15)) == (255, 0, 0)
+
+
+def test_cmyk_jpeg_is_stored_as_rgb():
+    buffer = io.BytesIO()
+    Image.new("CMYK", (20, 20), (0, 255, 255, 0)).save(buffer, "JPEG")
+
+    content, _ = prepare_upload(upload(buffer.getvalue()))
+
+    with Image.open(content) as image:
+        assert image.mode == "RGB"
+        red, green, blue = image.getpixel((10, 10))
+        assert red > 200 and green < 60 and blue < 60
+
+
+def test_prepare_upload_refuses_what_validation_refuses():
+    with pytest.raises(ValidationError) as caught:
+        prepare_upload(upload(b"<script>alert(1)</script>"))
+    assert caught.value.code == "invalid_format"
+
+
+@pytest.fixture
+def memory_storage(settings):
+    """Store media in memory: any code using a filesystem path instead of storage fails."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    return default_storage
+
+
+@pytest.mark.django_db
+def test_a_photo_saved_with_a_fake_file_is_refused_before_anything_is_stored(memory_storage):
+    photo = PhotoFactory.build(image=ContentFile(b"<script>alert(1)</script>", name="x.jpg"))
+
+    with pytest.raises(ValidationError):
+        photo.save()
+
+    assert not Photo.objects.exists()
+    assert memory_storage.listdir("") == ([], [])
+
+
+@pytest.mark.django_db
+def test_a_file_stored_by_other_code_is_cleaned_when_the_photo_is_saved(memory_storage):
+    photo = PhotoFactory.build(image=None)
+    photo.image.save("phone.jpg", ContentFile(phone_jpeg(orientation=6)), save=False)
+    first_name = photo.image.name
+
+    photo.save()
+
+    stored = photo.image.storage
+    with stored.open(photo.image.name, "rb") as file:
+        assert_no_metadata(file.read())
+    assert (photo.width, photo.height) == (40, 60)
+    assert photo.image.name != first_name
+    assert not stored.exists(first_name)
+    assert Photo.objects.get().image.name == photo.image.name
+
+
+@pytest.mark.django_db
+def test_a_clean_file_stored_by_other_code_is_left_as_it_is(memory_storage):
+    data = image_bytes(fmt="JPEG")
+    photo = PhotoFactory.build(image=None)
+    photo.image.save("drawn.jpg", ContentFile(data), save=False)
+    name = photo.image.name
+
+    photo.save()
+
+    assert photo.image.name == name
+    with photo.image.open("rb") as file:
+        assert file.read() == data

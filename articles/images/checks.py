@@ -1,6 +1,10 @@
-"""Image validation for the photo library and every other image upload."""
+"""Upload checks: only complete JPEG, PNG, WebP or GIF files within the size limits."""
+
+from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,27 +15,30 @@ from PIL import Image, UnidentifiedImageError
 # Formats accepted, decided by the file's content, never by its name.
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 ALLOWED_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif")
+EXTENSION_OF_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+# What Pillow's decoders raise on malformed or cut data.
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 def _megapixels(pixels: int) -> str:
     return f"{round(pixels / 1e6, 1):g}"
 
 
-def validate_image_file(file: File) -> None:
-    """Raise ValidationError unless ``file`` is a complete JPEG, PNG, WebP or GIF within limits.
+@contextmanager
+def open_image(file: File) -> Iterator[Image.Image]:
+    """Yield ``file`` opened by Pillow once its size, format and pixel count are within limits.
 
     Checks, in order: size in bytes, format by content (Pillow's sniffing restricted
     to ALLOWED_FORMATS, so EPS, BMP, TIFF, ICO, SVG or HTML never reach a decoder),
     pixel count from the header before any decoding (decompression bombs: keep
-    PHOTO_MAX_PIXELS below Pillow's Image.MAX_IMAGE_PIXELS), then a full
-    decode (truncated or corrupt files). Bytes after a complete image (a JPEG with
-    HTML appended) are accepted: the file is only ever served as an image type.
+    PHOTO_MAX_PIXELS below Pillow's Image.MAX_IMAGE_PIXELS). Decoding errors raised
+    inside the block become a ValidationError too. The file position is restored.
     """
     max_bytes = settings.PHOTO_MAX_UPLOAD_BYTES
     max_pixels = settings.PHOTO_MAX_PIXELS
     try:
         size = file.size
-        position = file.tell()
     except FileNotFoundError as exc:  # a stored file that has gone from storage
         raise ValidationError(
             "The image file is missing from storage; upload it again.", code="missing"
@@ -44,6 +51,11 @@ def validate_image_file(file: File) -> None:
             code="too_large",
             params={"size": filesizeformat(size), "limit": filesizeformat(max_bytes)},
         )
+    # A stored file Django already read (for its dimensions) is closed: open it again.
+    reopened = bool(getattr(file, "closed", False))
+    if reopened:
+        file.open("rb")
+    position = file.tell()
     file.seek(0)
     try:
         # Pillow itself raises DecompressionBombError past 2 × Image.MAX_IMAGE_PIXELS
@@ -62,7 +74,7 @@ def validate_image_file(file: File) -> None:
                         "limit": _megapixels(max_pixels),
                     },
                 )
-            image.load()
+            yield image
     except Image.DecompressionBombError as exc:
         raise ValidationError(
             "This image has far too many pixels to be processed safely; "
@@ -75,10 +87,31 @@ def validate_image_file(file: File) -> None:
             "Upload a JPEG, PNG, WebP or GIF image; this file is not one of them.",
             code="invalid_format",
         ) from exc
-    # What Pillow's decoders raise on malformed or cut data.
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
+    except DECODE_ERRORS as exc:
         raise ValidationError(
             "This image is damaged or incomplete and cannot be read.", code="corrupt"
         ) from exc
     finally:
         file.seek(position)
+        if reopened:
+            file.close()
+
+
+def validate_image_file(file: File) -> None:
+    """Raise ValidationError unless ``file`` is a complete JPEG, PNG, WebP or GIF within limits.
+
+    See ``open_image`` for the checks; the image is then fully decoded, so truncated or
+    corrupt files are refused. Bytes after a complete image (a JPEG with HTML appended)
+    pass here; ``prepare_upload`` re-encodes the picture, so they are never stored.
+    """
+    with open_image(file) as image:
+        image.load()
+
+
+def format_of(image: Image.Image) -> str:
+    """Return the image's format; a multi-picture JPEG (MPO, some cameras) counts as JPEG."""
+    return "JPEG" if image.format == "MPO" else image.format
+
+
+def is_animation(image: Image.Image) -> bool:
+    return format_of(image) in ("GIF", "WEBP", "PNG") and getattr(image, "n_frames", 1) > 1
