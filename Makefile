@@ -6,6 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# Debian's chromium drives the browser tests (tests/browser); nothing downloads a browser.
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 
 # The first interpreter found that is Python >= 3.12 (.python-version makes pyenv pick 3.12).
 PYTHON_CANDIDATES := python3 python3.12 python3.13 python3.14 python \
@@ -49,7 +51,16 @@ test: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/pytest
+	@if [ -n "$(CHROMIUM)" ]; then \
+		echo "Browser tests: running with $(CHROMIUM) (screenshots in test-artifacts/screenshots/)"; \
+		echo "CHROMIUM=$(CHROMIUM) $(VENV)/bin/pytest"; \
+		CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest; \
+	else \
+		echo "Browser tests: skipped (no chromium found; apt-get install chromium)"; \
+		echo "$(VENV)/bin/pytest -m 'not browser'"; \
+		$(VENV)/bin/pytest -m "not browser" && \
+		echo "Browser tests: skipped (no chromium found; apt-get install chromium)"; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .
