@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
+import reversion
 from ckeditor_uploader.fields import RichTextUploadingField
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -138,12 +141,46 @@ class Photo(models.Model):
         verbose_name = "photo"
         verbose_name_plural = "photos"
 
+    # The file name read from the database: a different name on save is a new file.
+    _stored_image_name: str | None = None
+
     def __str__(self) -> str:
         label = self.caption or self.alt_text or self.image.name
         return label if len(label) <= 80 else label[:79] + "…"
 
+    def save(self, *args, **kwargs) -> None:
+        """Save; a new file is first made safe and its agency metadata fills empty fields.
+
+        A file not stored yet is re-encoded upright without EXIF/GPS, XMP, IPTC or
+        comments before Django stores it (``images.prepare_photo_file``); a file stored
+        by other code is checked and cleaned in place (``images.sanitize_stored_file``).
+        Renditions are (re)built once the transaction commits, when missing or stale.
+        """
+        from . import images
+
+        if "image" not in self.get_deferred_fields() and self.image:
+            changed = []
+            if not self.image._committed:
+                changed = images.prepare_photo_file(self)
+            elif self.image.name != self._stored_image_name:
+                changed = images.sanitize_stored_file(self)
+            update_fields = kwargs.get("update_fields")
+            if changed and update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, *changed}
+        super().save(*args, **kwargs)
+        if "image" not in self.get_deferred_fields():
+            self._stored_image_name = self.image.name
+            images.schedule_renditions(self, using=self._state.db)
+
     def get_absolute_url(self) -> str:
         return self.image.url
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        photo = super().from_db(db, field_names, values, **kwargs)
+        if "image" not in photo.get_deferred_fields():
+            photo._stored_image_name = photo.image.name
+        return photo
 
 
 class Author(models.Model):
@@ -359,6 +396,7 @@ class Article(models.Model):
         permissions = (
             ("publish_article", "Can publish, schedule and unpublish articles"),
             ("edit_others_article", "Can edit articles written by others"),
+            ("delete_published_article", "Can delete articles that are or were published"),
         )
         verbose_name = "article"
         verbose_name_plural = "articles"
@@ -375,7 +413,13 @@ class Article(models.Model):
         self.reading_time = text.reading_minutes(self.body)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "reading_time"}
+            update_fields = kwargs["update_fields"] = {*update_fields, "reading_time"}
+        if not self._state.adding:
+            # Every save is a new version (read back from the database after the UPDATE), so
+            # a form opened on an older version can tell that someone saved in between.
+            self.version = F("version") + 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -417,6 +461,19 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at > timezone.now()
         )
+
+    @property
+    def was_published(self) -> bool:
+        """Return whether the article is or was published (readers may have seen it)."""
+        return self.status in (self.Status.PUBLISHED, self.Status.UNPUBLISHED)
+
+    @property
+    def shown_updated_at(self):
+        """Return the “Updated” time readers see, or None when there was no material update."""
+        updated, published = self.content_updated_at, self.published_at
+        if updated and published and updated > published:
+            return updated
+        return None
 
     @property
     def lead_caption(self) -> str:
@@ -495,6 +552,24 @@ def _new_preview_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+PREVIEW_LINK_DAYS = 7
+
+
+def _default_preview_expiry():
+    return timezone.now() + timedelta(days=PREVIEW_LINK_DAYS)
+
+
+class _PreviewSigner(signing.TimestampSigner):
+    """A TimestampSigner whose timestamp is the link's creation time, so each link has one URL."""
+
+    def __init__(self, created_at=None):
+        super().__init__(salt="articles.preview-link")
+        self.created_at = created_at
+
+    def timestamp(self) -> str:
+        return signing.b62_encode(int(self.created_at.timestamp()))
+
+
 class PreviewLink(models.Model):
     """An expiring, revocable link that shows one article to someone without an account."""
 
@@ -503,7 +578,9 @@ class PreviewLink(models.Model):
     recipient = models.CharField(
         "for", max_length=200, blank=True, help_text="Who the link is for, e.g. “legal review”."
     )
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(
+        "expires", default=_default_preview_expiry, help_text="The link stops working then."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -525,11 +602,54 @@ class PreviewLink(models.Model):
         return f"Preview of {self.article}" + (f" for {self.recipient}" if self.recipient else "")
 
     def get_absolute_url(self) -> str:
-        return reverse("articles:preview", kwargs={"token": self.token})
+        return reverse("articles:preview", kwargs={"token": self.signed_token()})
+
+    def signed_token(self) -> str:
+        """Return the token signed with the secret key and the link's creation time."""
+        created_at = self.created_at or timezone.now()
+        return _PreviewSigner(created_at).sign(self.token)
+
+    @classmethod
+    def from_signed_token(cls, value: str) -> PreviewLink | None:
+        """Return the link ``value`` names when its signature and age are valid, else None.
+
+        The signature covers the token and the creation time; the age may not exceed the
+        link's lifetime. Whether the link is still active (not revoked) is for the caller.
+        """
+        try:
+            token = _PreviewSigner().unsign(value)
+        except signing.BadSignature:
+            return None
+        link = cls.objects.select_related("article").filter(token=token).first()
+        if link is None:
+            return None
+        lifetime = link.expires_at - link.created_at
+        try:
+            _PreviewSigner().unsign(value, max_age=max(lifetime, timedelta(0)))
+        except signing.SignatureExpired:
+            return link  # genuine but too old: the caller answers "expired"
+        except signing.BadSignature:
+            return None
+        return link
 
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at <= timezone.now():
+            return "Expired"
+        return "Active"
+
+
+# Revisions (django-reversion): an article's version includes its byline, tags and notes.
+reversion.register(ArticleAuthor)
+reversion.register(TaggedArticle)
+reversion.register(ArticleNote)
+reversion.register(Article, follow=("bylines", "taggedarticle_set", "notes"))
 
 
 class TagRedirect(models.Model):

@@ -647,9 +647,10 @@ def test_ckeditor_upload_accepts_a_real_image(admin_client, upload_dir):
     response = ck_upload(admin_client, "Street View.png", image_bytes(fmt="PNG"))
 
     answer = response.json()
-    assert answer["uploaded"] == "1"
-    assert answer["url"].startswith("/media/uploads/")
-    assert any(p.name == "street-view.png" for p in stored_files(upload_dir))
+    assert answer["uploaded"] == 1
+    assert answer["url"].startswith("/media/photos/")  # a library photo: see test_inline_photos
+    assert Photo.objects.get().image.url == answer["url"]
+    assert any(p.name == "Street_View.png" for p in stored_files(upload_dir))
 
 
 def test_ckeditor_upload_needs_ckeditor_csrf_token(admin_client, upload_dir):

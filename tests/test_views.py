@@ -23,10 +23,13 @@ pytestmark = pytest.mark.django_db
 
 
 def make_editor(**kwargs):
-    """Return a staff user who may change articles (and so preview them)."""
+    """Return a staff user who may change everyone's articles (and so preview them)."""
     user = UserFactory(is_staff=True, **kwargs)
     user.user_permissions.add(
-        Permission.objects.get(content_type__app_label="articles", codename="change_article")
+        *Permission.objects.filter(
+            content_type__app_label="articles",
+            codename__in=("change_article", "edit_others_article", "publish_article"),
+        )
     )
     return user
 

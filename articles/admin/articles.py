@@ -1,11 +1,24 @@
-"""Article admin: the editors' main tool."""
+"""Article admin: the editors' main tool, with the editorial workflow and its history.
+
+Who may do what is decided in ``articles.workflow`` and enforced here on the server:
+per-object change/delete permissions, the status choices a user is offered, read-only
+publishing fields, actions with permissions and a queryset limited to a contributor's own
+articles. Every save records a revision (django-reversion) and is refused when someone else
+saved the article after the form was opened (lost-update protection).
+"""
 
 from __future__ import annotations
 
+import re
+import time
+from itertools import chain
+
+import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,11 +27,86 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from ..models import Article, ArticleAuthor
-from .common import LIST_THUMB_SIZE, join_names, photo_img
+from .. import history, sanitize, workflow
+from ..models import Article, ArticleAuthor, ArticleNote, PreviewLink, TaggedArticle
+from .common import (
+    LIST_THUMB_SIZE,
+    ArticlePhotoRightsFilter,
+    PhotoRightsAdminMixin,
+    join_names,
+    photo_img,
+)
+from .revisions import ArticleHistoryMixin, clock, display_name
+
+Status = Article.Status
+
+# How long an opened change form counts as "being edited" for the presence notice.
+PRESENCE_SECONDS = 30 * 60
+
+
+class EditConflict(Exception):
+    """Someone saved the article between this request's checks and its save."""
+
+
+# Presence: who has the change form open -------------------------------------------
+
+
+def _presence_key(article_pk: int) -> str:
+    return f"articles:editing:{article_pk}"
+
+
+def note_editing(article_pk: int, user) -> list[dict]:
+    """Record that ``user`` opened the article; return the others who have it open."""
+    now = time.time()
+    key = _presence_key(article_pk)
+    editors = {
+        uid: entry
+        for uid, entry in (cache.get(key) or {}).items()
+        if now - entry["since"] < PRESENCE_SECONDS
+    }
+    others = [
+        {**entry, "minutes": int((now - entry["since"]) // 60)}
+        for uid, entry in editors.items()
+        if uid != user.pk
+    ]
+    editors[user.pk] = {"name": display_name(user), "since": now}
+    cache.set(key, editors, PRESENCE_SECONDS)
+    return others
+
+
+def done_editing(article_pk: int, user) -> None:
+    key = _presence_key(article_pk)
+    editors = cache.get(key) or {}
+    if editors.pop(user.pk, None) is not None:
+        cache.set(key, editors, PRESENCE_SECONDS)
+
+
+# Forms ------------------------------------------------------------------------------
+
+
+def _normal_html(html: str | None) -> str:
+    cleaned = sanitize.clean_html(html or "")
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", cleaned)).strip()
+
+
+def _body_has_changed(initial, data) -> bool:
+    return _normal_html(initial) != _normal_html(data)
 
 
 class ArticleAdminForm(forms.ModelForm):
+    # The version the form was loaded with; a save on an older version is refused.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    material_update = forms.BooleanField(
+        label="Material update — show readers an “Updated” time",
+        required=False,
+        help_text="Tick it for a change readers should know about (new facts, a changed "
+        "headline or conclusion), not for typo fixes. For a correction, also add a "
+        "correction note below.",
+    )
+
+    # Set per request by ArticleAdmin.get_form.
+    user = None
+
     class Meta:
         model = Article
         fields = (
@@ -32,6 +120,7 @@ class ArticleAdminForm(forms.ModelForm):
             "tags",
             "status",
             "published_at",
+            "unpublish_at",
             "featured",
             "audio",
             "audio_ai_generated",
@@ -40,15 +129,67 @@ class ArticleAdminForm(forms.ModelForm):
             "seo_description",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "body" in self.fields:
+            # CKEditor re-indents the HTML it loaded: only a change readers see is a change.
+            self.fields["body"].has_changed = _body_has_changed
+        self.conflict = None
+        self.initial_status = self.instance.status if self.instance.pk else None
+        self.was_public = bool(self.instance.pk) and self.instance.is_public
+        if self.instance.pk:
+            self.initial["loaded_version"] = self.instance.version
+
     def clean(self):
         cleaned_data = super().clean()
-        if cleaned_data.get("status") == Article.Status.PUBLISHED and not cleaned_data.get(
-            "published_at"
+        self._check_version(cleaned_data)
+        status = cleaned_data.get("status", self.instance.status)
+        if (
+            self.user is not None
+            and "status" in cleaned_data
+            and not workflow.may_move(self.user, self.instance, status)
+        ):
+            self.add_error("status", "You may not give this article that status.")
+        if (
+            status == Status.PUBLISHED
+            and "published_at" in self.fields
+            and not cleaned_data.get("published_at")
+            and "published_at" not in self.errors
         ):
             # Publishing without a time means "now"; filled before the model's
             # "published needs a time" constraint is validated.
             cleaned_data["published_at"] = timezone.now()
+        published_at = cleaned_data.get("published_at", self.instance.published_at)
+        unpublish_at = cleaned_data.get("unpublish_at")
+        if unpublish_at and published_at and unpublish_at <= published_at:
+            self.add_error("unpublish_at", "The unpublish time must be after the publish time.")
         return cleaned_data
+
+    def _check_version(self, cleaned_data) -> None:
+        """Refuse the save when the article was saved by someone after this form was loaded."""
+        loaded = cleaned_data.get("loaded_version")
+        article = self.instance
+        if article.pk is None or loaded is None or loaded == article.version:
+            return
+        by = article.last_edited_by
+        who = "You" if by is not None and by == self.user else display_name(by)
+        self.conflict = {
+            "who": who,
+            "when": clock(article.updated_at),
+            "loaded": loaded,
+            "current": article.version,
+            "changes": history.form_conflict_changes(article, self.data),
+        }
+        # A second Save, after reading the differences, replaces their version with yours.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = str(article.version)
+        raise ValidationError(
+            f"{who} saved this article at {self.conflict['when']} after you opened it, so "
+            "your changes were not saved. Your text is still in the form below: nothing "
+            "you typed is lost. Compare it with the saved version, then save again to "
+            "replace it with yours.",
+            code="edit_conflict",
+        )
 
 
 class BylineInlineFormSet(BaseInlineFormSet):
@@ -81,6 +222,103 @@ class ArticleAuthorInline(admin.TabularInline):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class OptionalInlineFormSet(BaseInlineFormSet):
+    """An inline a POST may leave out entirely (scripts, older forms): it then changes nothing.
+
+    Django refuses a POST without the inline's management form; for notes and preview
+    links, which are added one at a time, "not sent" simply means "unchanged".
+    """
+
+    def __init__(self, data=None, files=None, *args, **kwargs):
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        self.left_out = data is not None and f"{prefix}-TOTAL_FORMS" not in data
+        if self.left_out:
+            data = files = None
+        super().__init__(data, files, *args, **kwargs)
+
+    def is_valid(self):
+        return self.left_out or super().is_valid()
+
+    def save(self, commit=True):
+        if self.left_out:
+            self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+            return []
+        return super().save(commit)
+
+
+class ArticleNoteInline(admin.TabularInline):
+    model = ArticleNote
+    formset = OptionalInlineFormSet
+    fields = ("kind", "text", "noted_at")
+    extra = 0
+    verbose_name = "correction or update note"
+    verbose_name_plural = "corrections and update notes (readers see them at the article's foot)"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "text":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 60})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class PreviewLinkForm(forms.ModelForm):
+    share_url = forms.CharField(
+        label="link to send",
+        required=False,
+        widget=forms.TextInput(attrs={"readonly": True, "size": 34, "class": "preview-url"}),
+    )
+    revoke = forms.BooleanField(label="revoke", required=False)
+
+    base_url = ""  # set per request by PreviewLinkInline.get_formset
+
+    class Meta:
+        model = PreviewLink
+        fields = ("recipient", "expires_at")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].required = True
+        link = self.instance
+        if link.pk:
+            self.initial["share_url"] = self.base_url + link.get_absolute_url()
+            if not link.is_active:
+                self.fields["revoke"].disabled = True
+
+    def has_changed(self):
+        return bool(set(self.changed_data) - {"share_url"})
+
+
+class PreviewLinkInline(admin.TabularInline):
+    model = PreviewLink
+    form = PreviewLinkForm
+    formset = OptionalInlineFormSet
+    fields = ("recipient", "expires_at", "share_url", "state", "revoke")
+    readonly_fields = ("state",)
+    extra = 0
+    can_delete = False
+    verbose_name = "preview link"
+    verbose_name_plural = (
+        "preview links (signed, expiring links to this article for people without an account)"
+    )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(
+            "PreviewLinkForm", (formset.form,), {"base_url": request.build_absolute_uri("/")[:-1]}
+        )
+        return formset
+
+    @admin.display(description="state")
+    def state(self, link: PreviewLink) -> str:
+        if link.pk is None:
+            return "New"
+        if link.revoked_at:
+            return f"Revoked {clock(link.revoked_at)}"
+        return link.state
+
+
+# Changelist filters ------------------------------------------------------------------
+
+
 class VisibilityFilter(admin.SimpleListFilter):
     title = "visibility"
     parameter_name = "visibility"
@@ -94,80 +332,90 @@ class VisibilityFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         now = timezone.now()
-        published = Q(status=Article.Status.PUBLISHED)
+        published = Q(status=Status.PUBLISHED)
+        live = Q(published_at__lte=now) & (Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now))
         if self.value() == "live":
-            return queryset.filter(published, published_at__lte=now)
+            return queryset.filter(published & live)
         if self.value() == "scheduled":
             return queryset.filter(published, published_at__gt=now)
         if self.value() == "hidden":
-            return queryset.exclude(published)
+            return queryset.exclude(published & live)
         return queryset
 
 
+class MineFilter(admin.SimpleListFilter):
+    title = "whose"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "My articles"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            user = request.user
+            return queryset.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
+        return queryset
+
+
+def waiting_for_review_url() -> str:
+    return reverse("admin:articles_article_changelist") + f"?status__exact={Status.IN_REVIEW}"
+
+
+# The admin -------------------------------------------------------------------------
+
+
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin):
     form = ArticleAdminForm
-    inlines = (ArticleAuthorInline,)
+    inlines = (ArticleAuthorInline, ArticleNoteInline, PreviewLinkInline)
     list_display = (
         "headline",
         "section",
         "public_status",
         "byline",
         "published_at",
+        "last_edit",
         "thumbnail",
     )
-    list_select_related = ("section", "lead_photo")
-    list_filter = ("status", VisibilityFilter, "section", "authors", "featured")
+    list_select_related = ("section", "lead_photo", "last_edited_by")
+    list_filter = (
+        "status",
+        VisibilityFilter,
+        MineFilter,
+        ArticlePhotoRightsFilter,
+        "section",
+        "authors",
+        "featured",
+    )
     date_hierarchy = "published_at"
     search_fields = ("headline", "dek", "body")
     autocomplete_fields = ("section", "lead_photo")
     prepopulated_fields = {"slug": ("headline",)}
     readonly_fields = (
-        "public_state",
+        "workflow_state",
+        "shown_updated",
         "reading_time",
         "created_at",
         "updated_at",
         "created_by",
+        "last_edited_by",
+        "version",
+        "revision_history",
+        "photo_rights",
     )
-    fieldsets = (
-        ("Story", {"fields": ("headline", "slug", "section", "dek", "body")}),
-        ("Photo", {"fields": ("lead_photo", "lead_photo_caption")}),
-        (
-            "Byline & tags",
-            {
-                "fields": ("tags",),
-                "description": "Authors are listed in the byline table below the form.",
-            },
-        ),
-        ("Publishing", {"fields": ("status", "published_at", "public_state", "featured")}),
-        ("Audio", {"fields": ("audio", "audio_ai_generated")}),
-        (
-            "Reading time and SEO",
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    "reading_time",
-                    "reading_time_override",
-                    "seo_title",
-                    "seo_description",
-                ),
-            },
-        ),
-        (
-            "Record",
-            {
-                "classes": ("collapse",),
-                "fields": ("created_at", "created_by", "updated_at"),
-            },
-        ),
-    )
-    actions = ("publish", "unpublish")
+    # Fields only users who may publish can set (scheduling is publishing).
+    publisher_fields = ("published_at", "unpublish_at", "featured")
+    actions = ("submit_for_review", "publish", "unpublish")
+    change_form_template = "admin/articles/article/change_form.html"
+    object_history_template = "admin/articles/article/object_history.html"
 
     class Media:
-        css = {"all": ("css/admin.css",)}
+        css = {"all": ("css/admin.css", "css/workflow-admin.css")}
+
+    # Permissions ----------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        return (
+        queryset = (
             super()
             .get_queryset(request)
             .prefetch_related(
@@ -179,44 +427,210 @@ class ArticleAdmin(admin.ModelAdmin):
                 )
             )
         )
+        user = request.user
+        if workflow.limited_to_own(user):
+            own = Article.objects.filter(Q(created_by=user) | Q(bylines__author__user=user))
+            queryset = queryset.filter(pk__in=own.values("pk"))
+        return queryset
 
-    @admin.display(description="byline")
-    def byline(self, article: Article) -> str:
-        return join_names([byline.author.name for byline in article.bylines.all()])
-
-    @admin.display(description="status", ordering="status")
-    def public_status(self, article: Article) -> str:
-        if article.is_scheduled:
-            return "Scheduled"
-        return article.get_status_display()
-
-    @admin.display(description="lead photo")
-    def thumbnail(self, article: Article) -> SafeString | None:
-        return photo_img(article.lead_photo, LIST_THUMB_SIZE)
-
-    @admin.display(description="on the site")
-    def public_state(self, article: Article) -> str:
-        if article.pk is None:
-            return "Not saved yet."
-        when = (
-            date_format(timezone.localtime(article.published_at), "DATETIME_FORMAT")
-            if article.published_at
-            else ""
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and workflow.can_change(
+            request.user, obj
         )
-        if article.is_public:
-            return f"Live since {when}"
-        if article.is_scheduled:
-            return f"Scheduled: appears by itself on {when}"
-        return f"Not public ({article.get_status_display().lower()}). Staff can preview it."
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and workflow.can_delete(
+            request.user, obj
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or workflow.can_view(request.user, obj)
+
+    def has_publish_permission(self, request) -> bool:
+        return workflow.can_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not workflow.can_publish(request.user):
+            fields += self.publisher_fields
+        return fields
+
+    # The form ------------------------------------------------------------------------
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return (ArticleAuthorInline,)  # notes and preview links need a saved article
+        return self.inlines
+
+    def get_fieldsets(self, request, obj=None):
+        editable = obj is None or self.has_change_permission(request, obj)
+        story = ["headline", "slug", "section", "dek", "body"]
+        publishing = ["workflow_state", "status", "published_at", "unpublish_at"]
+        if editable and obj is not None:
+            story.append("loaded_version")
+            if obj.is_public and workflow.can_publish(request.user):
+                publishing.append("material_update")
+        publishing += ["shown_updated", "featured"]
+        return (
+            ("Story", {"fields": story}),
+            ("Photo", {"fields": ("lead_photo", "lead_photo_caption", "photo_rights")}),
+            (
+                "Byline & tags",
+                {
+                    "fields": ("tags",),
+                    "description": "Authors are listed in the byline table below the form.",
+                },
+            ),
+            ("Publishing", {"fields": publishing}),
+            ("Audio", {"fields": ("audio", "audio_ai_generated")}),
+            (
+                "Reading time and SEO",
+                {
+                    "classes": ("collapse",),
+                    "fields": (
+                        "reading_time",
+                        "reading_time_override",
+                        "seo_title",
+                        "seo_description",
+                    ),
+                },
+            ),
+            (
+                "History",
+                {
+                    "fields": (
+                        "revision_history",
+                        "version",
+                        ("created_at", "created_by"),
+                        ("updated_at", "last_edited_by"),
+                    ),
+                },
+            ),
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.user = request.user
+        if "status" in form.base_fields:
+            form.base_fields["status"].choices = [
+                (status, workflow.CHOICE_LABELS[status])
+                for status in workflow.allowed_statuses(request.user, obj)
+            ]
+            form.base_fields["status"].help_text = (
+                "Only the moves you may make are listed."
+                if workflow.can_publish(request.user)
+                else "An editor publishes the article after review."
+            )
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and "_submit_for_review" in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["status"] = Status.IN_REVIEW
+        try:
+            return self._changeform_with_revision(request, object_id, form_url, extra_context)
+        except EditConflict:
+            # Someone saved between this request's check and its save; everything was
+            # rolled back. Showing the form again now reports the conflict with their data.
+            return self._changeform_with_revision(request, object_id, form_url, extra_context)
+
+    def _changeform_with_revision(self, request, object_id, form_url, extra_context):
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        user = request.user
+        can_change = obj is None or self.has_change_permission(request, obj)
+        context.update(
+            conflict=getattr(form, "conflict", None),
+            also_editing=note_editing(obj.pk, user) if obj is not None and can_change else [],
+            show_submit_for_review=(
+                can_change
+                and "status" in form.base_fields
+                and not workflow.can_publish(user)
+                and (obj is None or obj.status == Status.DRAFT)
+            ),
+            waiting_for_review_url=waiting_for_review_url(),
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change:
+        now = timezone.now()
+        if change:
+            loaded = form.cleaned_data.get("loaded_version") or obj.version
+            # Claim the row: matches only if nobody saved since the form was checked, and
+            # holds the row until this transaction ends (the admin wraps it in one).
+            if not Article.objects.filter(pk=obj.pk, version=loaded).update(version=F("version")):
+                raise EditConflict
+            if form.cleaned_data.get("material_update") and form.was_public:
+                obj.content_updated_at = now
+        else:
             obj.created_by = request.user
+        obj.last_edited_by = request.user
+        obj._workflow_from = form.initial_status
         super().save_model(request, obj, form, change)
+        if change:
+            done_editing(obj.pk, request.user)
+        self._announce_state(request, obj, form.initial_status)
+
+    def _announce_state(self, request, article: Article, before: str | None) -> None:
+        if article.status == before:
+            return
+        if article.status == Status.IN_REVIEW:
+            message = f"“{article}” was submitted for review; an editor will publish it."
+        elif article.is_scheduled:
+            message = format_html(
+                "“{}” is scheduled: it appears by itself on {}.",
+                article,
+                date_format(timezone.localtime(article.published_at), "DATETIME_FORMAT"),
+            )
+        elif article.status == Status.PUBLISHED:
+            message = f"“{article}” is published."
+        else:
+            message = f"“{article}” is now {article.get_status_display().lower()}."
+        self.message_user(request, message, messages.INFO)
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not ArticleAuthor:
-            return super().save_formset(request, form, formset, change)
+        if formset.model is ArticleAuthor:
+            return self._save_bylines(formset)
+        if formset.model is ArticleNote:
+            notes = formset.save(commit=False)
+            for note in notes:
+                if note.pk is None:
+                    note.created_by = request.user
+                note.save()
+            for note in formset.deleted_objects:
+                note.delete()
+            article = form.instance
+            material = [n for n in formset.new_objects if n.kind != ArticleNote.Kind.CLARIFICATION]
+            if material and article.is_public:
+                # A correction or update note is a material change by definition.
+                article.content_updated_at = timezone.now()
+                Article.objects.filter(pk=article.pk).update(
+                    content_updated_at=article.content_updated_at
+                )
+            return None
+        if formset.model is PreviewLink:
+            now = timezone.now()
+            saved = formset.save(commit=False)
+            for link_form in formset.forms:
+                link = link_form.instance
+                if link not in saved:
+                    continue
+                if link.pk is None:
+                    link.created_by = request.user
+                    link.article = form.instance
+                if link_form.cleaned_data.get("revoke") and link.revoked_at is None:
+                    link.revoked_at = now
+                link.save()
+            return None
+        return super().save_formset(request, form, formset, change)
+
+    def _save_bylines(self, formset) -> None:
         saved = formset.save(commit=False)
         deleted_forms = formset.deleted_forms
         for byline in formset.deleted_objects:
@@ -233,32 +647,164 @@ class ArticleAdmin(admin.ModelAdmin):
                 byline.position = position
                 byline.save()
         formset.save_m2m()
-        return None
 
-    @admin.action(description="Publish selected articles", permissions=("change",))
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if reversion.is_active():
+            # The revision holds the article as saved, with its byline, tags and notes as
+            # they are now (tags are added in bulk, without signals).
+            article = form.instance
+            reversion.add_to_revision(article)
+            for row in chain(
+                ArticleAuthor.objects.filter(article=article),
+                TaggedArticle.objects.filter(content_object=article),
+                ArticleNote.objects.filter(article=article),
+            ):
+                reversion.add_to_revision(row)
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        if reversion.is_active():
+            reversion.set_comment(f"Created ({obj.get_status_display().lower()}).")
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        if reversion.is_active():
+            parts = []
+            before = getattr(obj, "_workflow_from", obj.status)
+            if before and before != obj.status:
+                labels = dict(Status.choices)
+                parts.append(f"Status: {labels[before]} → {labels[obj.status]}.")
+            parts.append(entry.get_change_message() or "No fields changed.")
+            reversion.set_comment(" ".join(parts))
+        return entry
+
+    # Deleting -------------------------------------------------------------------------
+
+    def _record_before_deleting(self, request, articles) -> None:
+        """Keep a last revision of each article, so the deleted version can be found."""
+        for article in articles:
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(f"Deleted by {display_name(request.user)}.")
+                reversion.add_to_revision(article)
+
+    def delete_model(self, request, obj):
+        self._record_before_deleting(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._record_before_deleting(request, queryset)
+        super().delete_queryset(request, queryset)
+
+    # Changelist columns ---------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        context = dict(extra_context or {})
+        if workflow.can_publish(request.user):
+            context["waiting_for_review_url"] = waiting_for_review_url()
+            context["waiting_for_review_count"] = Article.objects.filter(
+                status=Status.IN_REVIEW
+            ).count()
+        return super().changelist_view(request, context)
+
+    @admin.display(description="byline")
+    def byline(self, article: Article) -> str:
+        return join_names([byline.author.name for byline in article.bylines.all()])
+
+    @admin.display(description="status", ordering="status")
+    def public_status(self, article: Article) -> str:
+        return workflow.state_label(article)
+
+    @admin.display(description="last edit", ordering="updated_at")
+    def last_edit(self, article: Article) -> str:
+        if article.last_edited_by is None:
+            return clock(article.updated_at)
+        return f"{display_name(article.last_edited_by)}, {clock(article.updated_at)}"
+
+    @admin.display(description="lead photo")
+    def thumbnail(self, article: Article) -> SafeString | None:
+        return photo_img(article.lead_photo, LIST_THUMB_SIZE)
+
+    # Read-only fields of the form -----------------------------------------------------
+
+    @admin.display(description="state")
+    def workflow_state(self, article: Article) -> SafeString:
+        if article.pk is None:
+            return format_html('<span class="state state--draft">{}</span>', "New draft")
+        return format_html(
+            '<span class="state state--{}">{}</span> {}',
+            "scheduled" if article.is_scheduled else article.status,
+            workflow.state_label(article),
+            workflow.state_detail(article),
+        )
+
+    @admin.display(description="“Updated” shown to readers")
+    def shown_updated(self, article: Article) -> str:
+        when = article.shown_updated_at
+        if when is None:
+            return "No — readers see only the publish time."
+        return f"Updated {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}"
+
+    # Actions ---------------------------------------------------------------------------
+
+    def _bulk_move(self, request, queryset, new_status: str, verb: str, comment: str) -> int:
+        """Move each article the user may move to ``new_status``; return how many moved."""
+        moved = 0
+        now = timezone.now()
+        for article in queryset.select_related("lead_photo"):
+            if article.status == new_status:
+                continue
+            if not (
+                self.has_change_permission(request, article)
+                and workflow.may_move(request.user, article, new_status)
+            ):
+                self.message_user(
+                    request, f"“{article}” was not {verb}: you may not do that.", messages.ERROR
+                )
+                continue
+            article.status = new_status
+            fields = ["status", "updated_at", "last_edited_by"]
+            if new_status == Status.PUBLISHED:
+                if article.published_at is None:
+                    article.published_at = now
+                    fields.append("published_at")
+                try:
+                    article.clean()
+                except ValidationError as exc:
+                    self.message_user(request, self._refusal(article, exc), messages.ERROR)
+                    continue
+            article.last_edited_by = request.user
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                reversion.set_comment(comment)
+                article.save(update_fields=fields)
+            moved += 1
+        return moved
+
+    @staticmethod
+    def _count(n: int) -> str:
+        return f"{n} article{'s' if n != 1 else ''}"
+
+    @admin.action(description="Submit selected articles for review", permissions=("change",))
+    def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        moved = self._bulk_move(
+            request, queryset, Status.IN_REVIEW, "submitted", "Submitted for review (action)."
+        )
+        if moved:
+            self.message_user(
+                request, f"Submitted {self._count(moved)} for review.", messages.SUCCESS
+            )
+
+    @admin.action(description="Publish selected articles", permissions=("publish",))
     def publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         """Publish each article the form would let publish; report the ones it would refuse."""
-        now = timezone.now()
-        published = 0
-        for article in queryset.select_related("lead_photo"):
-            if article.status == Article.Status.PUBLISHED:
-                continue
-            article.status = Article.Status.PUBLISHED
-            if article.published_at is None:
-                article.published_at = now
-            try:
-                article.clean()
-            except ValidationError as exc:
-                self.message_user(request, self._refusal(article, exc), messages.ERROR)
-                continue
-            article.save(update_fields=("status", "published_at", "updated_at"))
-            published += 1
-        if published:
-            self.message_user(
-                request,
-                f"Published {published} article{'s' if published != 1 else ''}.",
-                messages.SUCCESS,
-            )
+        moved = self._bulk_move(
+            request, queryset, Status.PUBLISHED, "published", "Published (action)."
+        )
+        if moved:
+            self.message_user(request, f"Published {self._count(moved)}.", messages.SUCCESS)
 
     def _refusal(self, article: Article, exc: ValidationError) -> SafeString:
         reason = " ".join(exc.messages)
@@ -271,19 +817,41 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         return format_html("“{}” was not published: {}", article, reason)
 
-    @admin.action(description="Unpublish selected articles", permissions=("change",))
+    @admin.action(description="Unpublish selected articles", permissions=("publish",))
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         """Take published (or scheduled) articles off the site; they keep their publish time."""
-        unpublished = 0
-        for article in queryset.filter(status=Article.Status.PUBLISHED):
-            article.status = Article.Status.UNPUBLISHED
-            article.save(update_fields=("status", "updated_at"))
-            unpublished += 1
-        self.message_user(
+        moved = self._bulk_move(
             request,
-            f"Unpublished {unpublished} article{'s' if unpublished != 1 else ''}.",
-            messages.SUCCESS,
+            queryset.filter(status=Status.PUBLISHED),
+            Status.UNPUBLISHED,
+            "unpublished",
+            "Unpublished (action).",
         )
+        self.message_user(request, f"Unpublished {self._count(moved)}.", messages.SUCCESS)
 
 
-# ---------------------------------------------------------------- photos
+@admin.register(PreviewLink)
+class PreviewLinkAdmin(admin.ModelAdmin):
+    """Every preview link in one list, to see which drafts are out and revoke links."""
+
+    list_display = ("article", "recipient", "link_state", "expires_at", "created_by", "created_at")
+    list_select_related = ("article", "created_by")
+    list_filter = ("revoked_at", "expires_at")
+    search_fields = ("article__headline", "recipient")
+    fields = ("article", "recipient", "expires_at", "link_state", "created_by", "created_at")
+    readonly_fields = ("article", "link_state", "created_by", "created_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # links are made on the article's page
+
+    @admin.display(description="state")
+    def link_state(self, link: PreviewLink) -> str:
+        return link.state
+
+    @admin.action(description="Revoke selected preview links", permissions=("change",))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PreviewLink]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(
+            request, f"Revoked {count} link{'s' if count != 1 else ''}.", messages.SUCCESS
+        )

@@ -9,6 +9,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import body as article_body
 from articles.models import Author, Section
 
 register = template.Library()
@@ -78,23 +79,106 @@ def section_nav(context: template.Context) -> dict:
     }
 
 
-@register.simple_tag
-def photo_img(photo, *, css_class: str = "", lazy: bool = True) -> SafeString:
-    """Return an ``<img>`` of a library photo with its size and alt text (lazy unless told)."""
-    if photo is None or not photo.image:
-        return mark_safe("")
-    attrs = {
-        "src": photo.image.url,
-        "alt": photo.alt_text,
-        "width": photo.width,
-        "height": photo.height,
-        "class": css_class,
-        "loading": "lazy" if lazy else "",
-        "decoding": "async",
-    }
-    rendered = " ".join(
+# A photo shown across the page's wide column (the lead: 60rem) or the whole screen below it.
+PHOTO_SIZES = "(min-width: 60rem) 60rem, 100vw"
+# The JPEG offered as ``src`` (browsers without srcset): the widest up to this width.
+PHOTO_SRC_WIDTH = 960
+
+
+def _html_attributes(attrs: dict) -> str:
+    return " ".join(
         f'{name}="{conditional_escape(value)}"'
         for name, value in attrs.items()
         if value not in (None, "") or name == "alt"  # alt is written even when empty
     )
-    return mark_safe(f"<img {rendered}>")
+
+
+@register.simple_tag
+def photo_img(
+    photo,
+    *,
+    css_class: str = "",
+    lazy: bool = True,
+    sizes: str = PHOTO_SIZES,
+    crop: str = "",
+) -> SafeString:
+    """Return a responsive image of a library photo: src, srcset, sizes, width, height, alt.
+
+    With renditions, a ``<picture>`` offers the WebP widths and its ``<img>`` the JPEG
+    ones; ``crop="thumb"`` offers the 3:2 focal-point crops instead of the whole picture.
+    ``sizes`` says how wide the image is shown (default: the wide column). Only
+    ``photo.renditions`` is read: no query, no storage call, and nothing is ever built
+    during a request. Until the renditions exist (made once after upload, or by
+    ``manage.py rebuild_renditions``) the original is the one candidate.
+    """
+    from articles import images
+
+    if photo is None or not photo.image:
+        return mark_safe("")
+    kind = "thumb" if crop == "thumb" else "w"
+    jpeg = images.rendition_sources(photo, kind, "jpg")
+    common = {
+        "alt": photo.alt_text,
+        "class": css_class,
+        "loading": "lazy" if lazy else "",
+        "decoding": "async",
+    }
+    if not jpeg:
+        url = photo.image.url
+        img = {
+            "src": url,
+            "srcset": f"{url} {photo.width}w" if photo.width else "",
+            "sizes": sizes if photo.width else "",
+            "width": photo.width,
+            "height": photo.height,
+        }
+        return mark_safe(f"<img {_html_attributes(img | common)}>")
+    src = next((s for s in reversed(jpeg) if s.width <= PHOTO_SRC_WIDTH), jpeg[0])
+    img = {
+        "src": src.url,
+        "srcset": ", ".join(f"{s.url} {s.width}w" for s in jpeg),
+        "sizes": sizes,
+        "width": jpeg[-1].width,
+        "height": jpeg[-1].height,
+    }
+    html = f"<img {_html_attributes(img | common)}>"
+    webp = images.rendition_sources(photo, kind, "webp")
+    if not webp:
+        return mark_safe(html)
+    source = {
+        "type": "image/webp",
+        "srcset": ", ".join(f"{s.url} {s.width}w" for s in webp),
+        "sizes": sizes,
+    }
+    return mark_safe(f"<picture><source {_html_attributes(source)}>{html}</picture>")
+
+
+@register.simple_tag
+def photo_url(photo, key: str = "card.jpg") -> str:
+    """Return the URL of a photo's rendition, else of its original; "" without a photo.
+
+    Keys: "card.jpg" (the 1200×630 social card), "w640.jpg", "thumb-480.webp"… (see
+    articles.images). Reads ``photo.renditions`` only, like ``photo_img``.
+    """
+    from articles import images
+
+    if photo is None or not photo.image:
+        return ""
+    return images.rendition_url(photo, key)
+
+
+# Inline photos fill the text column (--measure, 40rem) or the screen below it.
+INLINE_PHOTO_SIZES = "(min-width: 44rem) 40rem, 100vw"
+
+
+@register.filter
+def render_body(body: str) -> SafeString:
+    """Return a sanitized body with each library photo as a figure with its caption and credit.
+
+    Caption, credit and alt text are read from the photo library now (one query for all
+    the body's photos), so a correction there shows on every article using the photo.
+    """
+    return article_body.render_body(
+        body,
+        lambda photo: photo_img(photo, css_class="inline-photo__img", sizes=INLINE_PHOTO_SIZES),
+    )

@@ -1,6 +1,7 @@
 """Settings shared by every environment; secrets and hosts come from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -53,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Staff who must (or chose to) use two-factor authentication verify before the admin.
+    "articles.security.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into its answer.
@@ -121,6 +124,35 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "The Newsroom")
 NEWSROOM_TAGLINE = os.environ.get("NEWSROOM_TAGLINE", "Independent news, checked and credited.")
 ARTICLES_PER_PAGE = 12
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username,
+# or from one address (each counted on its own), logging in is refused for
+# AXES_COOLOFF_MINUTES; the pause ends by itself. Administrators lift it sooner in the
+# admin (Axes › Access attempts: delete the row) or with `manage.py axes_reset_username
+# NAME` / `axes_reset_ip ADDRESS` / `axes_reset`.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# A lockout lasts AXES_COOLOFF_TIME from the last counted failure; more tries while
+# locked out do not make it longer, so the page's "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "articles.security.lockout_response"
+AXES_COOLOFF_MESSAGE = (
+    f"Too many failed logins. Try again in {int(AXES_COOLOFF_TIME.total_seconds() // 60)} minutes."
+)
+# Behind a reverse proxy, set AXES_PROXY_COUNT to the number of proxies in front of Django
+# so the client's address is read from X-Forwarded-For (else every login shares one IP).
+if os.environ.get("AXES_PROXY_COUNT"):
+    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Two-factor authentication (django-otp, TOTP apps). Open to every staff user; required
+# for Editors and Administrators (whoever may publish) when this is on.
+NEWSROOM_REQUIRE_2FA = env_bool("NEWSROOM_REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = NEWSROOM_NAME
+# Administrators manage devices in the admin but never see someone's secret key or QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Photo library limits: refused with a message at the field, never a 500.
 PHOTO_MAX_UPLOAD_BYTES = int(os.environ.get("PHOTO_MAX_UPLOAD_BYTES", 40 * 1024 * 1024))

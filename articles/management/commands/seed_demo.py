@@ -15,7 +15,7 @@ from html import escape
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -24,17 +24,18 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from taggit.models import Tag
 
-from articles import demo_data
+from articles import demo_data, roles
 from articles.demo_data import Shot, Story
 from articles.models import Article, ArticleAuthor, Author, Photo, Section
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_USERS = (
-    # username, superuser?, author slug linked to the login
-    ("admin", True, "olena-marchenko"),
-    ("editor", False, "iryna-kovalska"),
+    # username, superuser?, author slug linked to the login (or None), role group
+    ("admin", True, "olena-marchenko", roles.ADMINISTRATOR),
+    ("editor", False, "iryna-kovalska", roles.EDITOR),
+    ("contributor", False, "taras-hnatiuk", roles.CONTRIBUTOR),
+    ("photo-editor", False, None, roles.PHOTO_EDITOR),
 )
-EDITORS_GROUP = "Editors"
 PHOTO_SIZE = (1600, 900)
 AVATAR_SIZE = (600, 600)
 JPEG_QUALITY = 82
@@ -204,7 +205,8 @@ class Command(BaseCommand):
             self.written.append((storage, saved))
             if saved != photo.image.name:
                 photo.image.name = saved
-                photo.save(update_fields=("image", "width", "height"))
+            photo.renditions = {}  # gone with the file: made again when the run commits
+            photo.save(update_fields=("image", "width", "height", "renditions"))
             self.count("photo files redrawn", True)
             return photo
         photo = Photo(
@@ -233,13 +235,18 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             return []
         user_model = get_user_model()
-        editors = self.editors_group()
+        roles.sync_roles()
         usernames = []
-        for username, superuser, author_slug in DEMO_USERS:
+        for username, superuser, author_slug, role in DEMO_USERS:
+            author = authors.get(author_slug) if author_slug else None
+            # The login carries its author's name, so "X saved this article" reads well.
+            first_name, _, last_name = (author.name if author else "").partition(" ")
             user, created = user_model.objects.get_or_create(
                 username=username,
                 defaults={
                     "email": f"{username}@example.org",
+                    "first_name": first_name,
+                    "last_name": last_name,
                     "is_staff": True,
                     "is_superuser": superuser,
                 },
@@ -253,9 +260,7 @@ class Command(BaseCommand):
             if superuser and not user.is_superuser:
                 user.is_superuser = True
                 user.save(update_fields=("is_superuser",))
-            if not superuser:
-                user.groups.add(editors)
-            author = authors.get(author_slug)
+            user.groups.add(Group.objects.get(name=role))
             if (
                 author is not None
                 and author.user_id is None
@@ -266,14 +271,6 @@ class Command(BaseCommand):
             self.count("demo users", created)
             usernames.append(username)
         return usernames
-
-    def editors_group(self) -> Group:
-        """Return the Editors group, with every permission of the articles and tags apps."""
-        group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label__in=("articles", "taggit"))
-        )
-        return group
 
     # Output ------------------------------------------------------------------
 
@@ -298,11 +295,13 @@ class Command(BaseCommand):
                     "Create an administrator with `manage.py createsuperuser`."
                 )
             )
+        roles_by_user = {username: role for username, _, _, role in DEMO_USERS}
         for username in users:
             label = "Demo admin" if username == "admin" else f"Demo {username}"
             self.stdout.write(
                 self.style.SUCCESS(
                     f"{label}: {base}/admin/ user {username} / password {DEMO_PASSWORD}"
+                    f" (role: {roles_by_user[username]})"
                 )
             )
 
