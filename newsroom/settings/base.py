@@ -212,6 +212,10 @@ CKEDITOR_CONFIGS = {
         "height": 420,
         "width": "100%",
         "removePlugins": "exportpdf",
+        # Pasted or dropped images go through the same validated upload as the image
+        # dialog, so they become library photos too (the path of newsroom/urls.py).
+        "uploadUrl": "/ckeditor/upload/?responseType=json",
+        "clipboard_handleImages": False,  # the uploadimage plugin handles pasted images
         "disableNativeSpellChecker": False,
         # Keep CKEditor's own filter in step with articles/sanitize.py.
         "allowedContent": (
