@@ -130,6 +130,7 @@ ARTICLES_PER_PAGE = 12
 # AXES_COOLOFF_MINUTES; the pause ends by itself. Administrators lift it sooner in the
 # admin (Axes › Access attempts: delete the row) or with `manage.py axes_reset_username
 # NAME` / `axes_reset_ip ADDRESS` / `axes_reset`.
+AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
