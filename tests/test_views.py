@@ -273,7 +273,11 @@ def test_authors_footer_shows_name_avatar_job_title_and_bio(client):
 
 def test_home_lists_latest_first_with_teaser_details(client):
     author = AuthorFactory(name="Ann Writer")
-    older = ArticleFactory(headline="Older story", published_at=timezone.now() - timedelta(days=2))
+    older = ArticleFactory(
+        headline="Older story",
+        published_at=timezone.now() - timedelta(days=2),
+        lead_photo=PhotoFactory(alt_text="An older photo"),
+    )
     newer = ArticleFactory(
         headline="Newer story",
         dek="The dek of the newer story.",
@@ -287,7 +291,10 @@ def test_home_lists_latest_first_with_teaser_details(client):
     assert f'<a href="{newer.get_absolute_url()}">Newer story</a>' in html
     assert "The dek of the newer story." in html
     assert ">Ann Writer</a>" in html
-    assert re.search(r'<img [^>]*alt="A lead photo"[^>]*loading="lazy"', html)
+    # The lead story's image is the page's largest: loaded at once; the others lazily.
+    assert re.search(r'<img [^>]*alt="A lead photo"', html)
+    assert not re.search(r'<img [^>]*alt="A lead photo"[^>]*loading="lazy"', html)
+    assert re.search(r'<img [^>]*alt="An older photo"[^>]*loading="lazy"', html)
     assert 'width="64" height="48"' in html
     assert older.get_absolute_url() in html
 
