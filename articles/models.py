@@ -20,7 +20,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from . import sanitize, services, text
-from .images import ALLOWED_EXTENSIONS, validate_image_file
+from .images import KNOWN_EXTENSIONS, validate_image_file
 
 
 def unique_slug(instance: models.Model, value: str, field: str = "slug") -> str:
@@ -77,8 +77,10 @@ class Photo(models.Model):
         upload_to="photos/%Y/%m/",
         width_field="width",
         height_field="height",
-        validators=[FileExtensionValidator(ALLOWED_EXTENSIONS), validate_image_file],
-        help_text="JPEG, PNG, WebP or GIF.",
+        # The same on every machine (so are the migrations): validate_image_file decides
+        # by content, AVIF only where Pillow reads it. The admin's help text says which.
+        validators=[FileExtensionValidator(KNOWN_EXTENSIONS), validate_image_file],
+        help_text="JPEG, PNG, WebP or GIF; AVIF too where the server can read it.",
     )
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)

@@ -119,11 +119,17 @@ def articles_using_photo(photo: Photo) -> list[tuple[Article, list[str]]]:
     return used
 
 
-def used_inline() -> Exists:
-    """Return an expression, for a Photo queryset, true when some article body shows the photo."""
+def used_inline(articles: QuerySet[Article] | None = None) -> Exists:
+    """Return an expression, for a Photo queryset: a body of ``articles`` (default all) shows it."""
     from .models import Article
 
-    return Exists(Article.objects.filter(body__contains=_body_src_expression(OuterRef("image"))))
+    articles = Article.objects.all() if articles is None else articles
+    return Exists(articles.filter(body__contains=_body_src_expression(OuterRef("image"))))
+
+
+def used_by(articles: QuerySet[Article]) -> Q:
+    """Return a condition, for a Photo queryset: one of ``articles`` shows it as lead or inline."""
+    return Exists(articles.filter(lead_photo=OuterRef("pk"))) | used_inline(articles)
 
 
 def photos_with_rights_problems(days: int = RIGHTS_WARNING_DAYS) -> QuerySet[Photo]:

@@ -23,7 +23,9 @@ def image_upload(name: str = "photo.jpg", **kwargs) -> SimpleUploadedFile:
     """Return an uploaded-file object holding a small valid image."""
     fmt = kwargs.pop(
         "fmt",
-        {"png": "PNG", "webp": "WEBP", "gif": "GIF"}.get(name.rsplit(".")[-1].lower(), "JPEG"),
+        {"png": "PNG", "webp": "WEBP", "gif": "GIF", "avif": "AVIF"}.get(
+            name.rsplit(".")[-1].lower(), "JPEG"
+        ),
     )
     return SimpleUploadedFile(
         name, image_bytes(fmt=fmt, **kwargs), content_type=f"image/{fmt.lower()}"

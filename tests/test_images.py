@@ -11,11 +11,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, PngImagePlugin
 
-from articles.images import prepare_upload, validate_image_file
+from articles.images import checks, format_names, prepare_upload, validate_image_file
 from articles.models import Photo
 from tests.factories import PhotoFactory, image_bytes
 
 HTML_PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"
+NOT_ONE_OF_THEM = f"Upload a {format_names()} image; this file is not one of them."
+needs_avif = pytest.mark.skipif(not checks.AVIF_SUPPORTED, reason="Pillow without AVIF")
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
@@ -115,12 +117,10 @@ NOT_AN_ALLOWED_IMAGE = [
 
 
 @pytest.mark.parametrize("data", NOT_AN_ALLOWED_IMAGE)
-def test_files_that_are_not_jpeg_png_webp_or_gif_are_refused(data):
+def test_files_that_are_not_jpeg_png_webp_gif_or_avif_are_refused(data):
     error = refusal(data)
     assert error.code == "invalid_format"
-    assert error.messages == [
-        "Upload a JPEG, PNG, WebP or GIF image; this file is not one of them."
-    ]
+    assert error.messages == [NOT_ONE_OF_THEM]
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
@@ -190,9 +190,7 @@ def test_photo_form_validation_refuses_a_fake_image_with_a_message(db):
     photo = PhotoFactory.build(image=ContentFile(b"<script>alert(1)</script>", name="fake.jpg"))
     with pytest.raises(ValidationError) as caught:
         photo.full_clean()
-    assert caught.value.message_dict["image"] == [
-        "Upload a JPEG, PNG, WebP or GIF image; this file is not one of them."
-    ]
+    assert caught.value.message_dict["image"] == [NOT_ONE_OF_THEM]
 
 
 def test_photo_with_a_wrong_extension_is_refused(db):
@@ -486,3 +484,146 @@ def test_a_clean_file_stored_by_other_code_is_left_as_it_is(memory_storage):
     assert photo.image.name == name
     with photo.image.open("rb") as file:
         assert file.read() == data
+
+
+# AVIF, where Pillow supports it: accepted by content, stored as JPEG (PNG if translucent) --
+
+
+def phone_avif(orientation: int = 1, size=(60, 40), mode: str = "RGB") -> bytes:
+    """Return an AVIF carrying EXIF with GPS, an orientation and an XMP packet with GPS."""
+    buffer = io.BytesIO()
+    picture = left_red_right_blue(size)
+    if mode == "RGBA":
+        picture.putalpha(Image.linear_gradient("L").resize(size))  # clear at the top
+    picture.save(
+        buffer, "AVIF", quality=90, exif=camera_exif(orientation), xmp=XMP_WITH_GPS.encode()
+    )
+    return buffer.getvalue()
+
+
+def avif_header() -> bytes:
+    """Return the start of an AVIF file (its ``ftyp`` box) followed by HTML: not an image."""
+    return struct.pack(">I", 28) + b"ftypavif" + b"\x00" * 4 + b"avifmif1miaf" + HTML_PAYLOAD
+
+
+def test_format_names_follow_what_pillow_supports(monkeypatch):
+    assert format_names() == (
+        "JPEG, PNG, WebP, GIF or AVIF" if checks.AVIF_SUPPORTED else "JPEG, PNG, WebP or GIF"
+    )
+    monkeypatch.setattr(checks, "ALLOWED_FORMATS", ("JPEG", "PNG", "WEBP", "GIF"))
+    assert format_names() == "JPEG, PNG, WebP or GIF"
+
+
+def test_the_model_accepts_the_avif_extension_on_every_machine():
+    """The validator is part of the migration state: it may not depend on the machine."""
+    validator = Photo._meta.get_field("image").validators[0]
+    assert tuple(validator.allowed_extensions) == checks.KNOWN_EXTENSIONS
+    assert "avif" in checks.KNOWN_EXTENSIONS
+    assert ("avif" in checks.ALLOWED_EXTENSIONS) is checks.AVIF_SUPPORTED
+
+
+@needs_avif
+def test_avif_is_accepted_by_its_content():
+    validate_image_file(upload(phone_avif(), "photo.avif"))
+    validate_image_file(upload(phone_avif(), "misnamed.jpg"))
+
+
+@needs_avif
+@pytest.mark.django_db
+def test_avif_upload_is_stored_upright_as_jpeg_without_exif_or_gps(memory_storage):
+    data = phone_avif(orientation=6)
+    with Image.open(io.BytesIO(data)) as image:  # the upload does carry all of it
+        assert image.format == "AVIF"
+        assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        assert {"exif", "xmp"} <= set(image.info)
+    photo = PhotoFactory.build(image=upload(data, "Phone Shot.avif"))
+    photo.full_clean()
+
+    photo.save()
+
+    assert photo.image.name.endswith("/Phone_Shot.jpg")
+    assert (photo.width, photo.height) == (40, 60)
+    with photo.image.open("rb") as stored:
+        stored_data = stored.read()
+    assert_no_metadata(stored_data)
+    with Image.open(io.BytesIO(stored_data)) as image:
+        assert image.format == "JPEG"
+        assert image.size == (40, 60)
+        assert image.getpixel((20, 5))[0] > 200  # orientation 6 applied: red on top
+        assert image.getpixel((20, 55))[2] > 200
+
+
+@needs_avif
+def test_translucent_avif_is_stored_as_png_keeping_its_transparency():
+    content, _ = prepare_upload(upload(phone_avif(mode="RGBA"), "cut-out.avif"))
+
+    assert content.name == "cut-out.png"
+    data = content.read()
+    assert_no_metadata(data)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG" and image.mode == "RGBA"
+        assert image.getpixel((10, 0))[3] < 10 and image.getpixel((10, 39))[3] > 240
+
+
+@needs_avif
+def test_opaque_avif_with_an_alpha_channel_is_stored_as_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGBA", (30, 20), (10, 200, 30, 255)).save(buffer, "AVIF")
+
+    content, _ = prepare_upload(upload(buffer.getvalue(), "flat.avif"))
+
+    assert content.name == "flat.jpg"
+    with Image.open(content) as image:
+        assert image.mode == "RGB"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"<script>alert(1)</script>", id="script"),
+        pytest.param(avif_header(), id="avif-header-then-html"),
+        pytest.param(encoded("BMP"), id="bmp"),
+    ],
+)
+def test_a_file_named_avif_that_is_not_one_is_refused(data):
+    photo = PhotoFactory.build(image=ContentFile(data, name="photo.avif"))
+
+    with pytest.raises(ValidationError) as caught:
+        photo.full_clean()
+
+    assert list(caught.value.message_dict) == ["image"]
+    if checks.AVIF_SUPPORTED:
+        assert caught.value.error_dict["image"][0].code in ("invalid_format", "corrupt")
+
+
+@needs_avif
+def test_truncated_avif_is_refused_as_damaged():
+    buffer = io.BytesIO()
+    Image.effect_noise((400, 300), 64).convert("RGB").save(buffer, "AVIF")
+    data = buffer.getvalue()
+
+    error = refusal(data[: len(data) // 2], "cut.avif")
+
+    assert error.code == "corrupt"
+
+
+@needs_avif
+def test_avif_over_the_pixel_limit_is_refused_before_decoding(settings):
+    settings.PHOTO_MAX_PIXELS = 1000
+
+    error = refusal(phone_avif(), "big.avif")
+
+    assert error.code == "too_many_pixels"
+    assert "60 × 40 pixels" in error.messages[0]
+
+
+def test_without_avif_support_an_avif_is_refused_saying_so(monkeypatch):
+    monkeypatch.setattr(checks, "ALLOWED_FORMATS", ("JPEG", "PNG", "WEBP", "GIF"))
+
+    error = refusal(avif_header(), "photo.avif")
+
+    assert error.code == "unsupported_format"
+    assert error.messages == [
+        "AVIF images cannot be read on this server; upload a JPEG, PNG, WebP or GIF image."
+    ]

@@ -74,6 +74,16 @@ def test_ckeditor_upload_creates_library_photo(client, media_root):
     assert not (media_root / "uploads").exists()
 
 
+@pytest.mark.skipif(not images.AVIF_SUPPORTED, reason="Pillow without AVIF")
+def test_ckeditor_upload_accepts_avif_and_stores_it_as_jpeg(admin_client, media_root):
+    response = ck_upload(admin_client, "wire.avif", image_bytes(320, 200, fmt="AVIF"))
+
+    assert response.json()["uploaded"] == 1
+    photo = Photo.objects.get()
+    assert photo.image.name.endswith("/wire.jpg")
+    assert (photo.width, photo.height) == (320, 200)
+
+
 def test_ckeditor_upload_answers_the_form_method_with_a_callback(admin_client, media_root):
     response = ck_upload(admin_client, "a.png", image_bytes(fmt="PNG"), query="?CKEditorFuncNum=7")
 
@@ -92,9 +102,10 @@ def test_ckeditor_upload_answers_the_form_method_with_a_callback(admin_client, m
             b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
             CK_TOKEN,
         ),
+        ("fake.avif", b"\x00\x00\x00\x1cftypavif<html>not an image</html>", CK_TOKEN),
         ("good.jpg", image_bytes(), "x" * 40),
     ],
-    ids=["not-an-image", "svg", "bad-ckeditor-token"],
+    ids=["not-an-image", "svg", "not-an-avif", "bad-ckeditor-token"],
 )
 def test_ckeditor_upload_refusals_create_no_photo(admin_client, media_root, name, content, token):
     admin_client.cookies["ckCsrfToken"] = CK_TOKEN

@@ -1,13 +1,18 @@
 """The photo desk's admin: uses, filters, bulk credit, focal point, refusing to delete used ones."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles.models import Photo
+from articles import images
+from articles.models import Article, Photo
 from tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, UserFactory, image_upload
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +75,16 @@ def test_photo_change_page_shows_a_large_preview(admin_client):
     assert 'data-focal-point><img src="' in large_html
     assert 'width="720" height="540"' in large_html
     assert f'width="{small.width}" height="{small.height}"' in small_html  # never upscaled
+
+
+def test_photo_form_names_the_formats_this_server_accepts(admin_client):
+    page = admin_client.get(reverse("admin:articles_photo_add"))
+
+    accepted = (
+        "JPEG, PNG, WebP, GIF or AVIF." if images.AVIF_SUPPORTED else "JPEG, PNG, WebP or GIF."
+    )
+    assert page.context["adminform"].form.fields["image"].help_text == accepted
+    assert accepted in page.content.decode()
 
 
 def test_unused_photo_says_so(admin_client):
@@ -159,6 +174,89 @@ def test_photo_list_filters_by_agency_and_source(admin_client):
     assert listed(admin_client, agency="AFP") == {afp}
     assert listed(admin_client, source="Wire") == {afp, reuters}
     assert listed(admin_client, source="Staff") == {staff}
+
+
+KYIV = ZoneInfo("Europe/Kyiv")
+MID_MARCH = datetime(2026, 3, 15, 12, 0, tzinfo=KYIV)
+
+
+def published_on(*args, photo, inline_use: bool = False, **fields):
+    """Return an article published at Kyiv time ``args`` showing ``photo`` (lead or inline)."""
+    when = datetime(*args, tzinfo=KYIV)
+    if inline_use:
+        return ArticleFactory(published_at=when, body=f"<p>Text.</p>{inline(photo)}", **fields)
+    return ArticleFactory(published_at=when, lead_photo=photo, **fields)
+
+
+def test_photo_list_filters_photos_used_in_articles_published_in_a_period(admin_client):
+    with time_machine.travel(MID_MARCH, tick=False):
+        first_of_month = PhotoFactory()
+        published_on(2026, 3, 1, 0, 30, photo=first_of_month)  # 28 Feb 22:30 UTC: still March
+        inline_today = PhotoFactory()
+        published_on(2026, 3, 15, 9, 0, photo=inline_today, inline_use=True)
+        end_of_february = PhotoFactory()
+        published_on(2026, 2, 28, 23, 30, photo=end_of_february)
+        early_february = PhotoFactory()
+        published_on(2026, 2, 10, 8, 0, photo=early_february)
+        last_year = PhotoFactory()
+        published_on(2025, 12, 31, 20, 0, photo=last_year)
+        not_published = PhotoFactory()
+        published_on(2026, 3, 20, 8, 0, photo=not_published)  # scheduled
+        published_on(2026, 3, 2, 8, 0, photo=not_published, status=Article.Status.DRAFT)
+        published_on(
+            2026, 3, 3, 8, 0, photo=not_published, unpublish_at=MID_MARCH - timedelta(days=1)
+        )
+        PhotoFactory()  # unused
+
+        this_month = listed(admin_client, used_published="month")
+        last_30_days = listed(admin_client, used_published="30days")
+        this_year = listed(admin_client, used_published="year")
+        everything = listed(admin_client)
+
+    assert this_month == {first_of_month, inline_today}
+    assert last_30_days == {first_of_month, inline_today, end_of_february}
+    assert this_year == {first_of_month, inline_today, end_of_february, early_february}
+    assert len(everything) == 7
+
+
+def test_agency_and_used_this_month_list_every_afp_photo_of_the_month(admin_client):
+    with time_machine.travel(MID_MARCH, tick=False):
+        afp_lead, afp_inline, afp_old = (PhotoFactory(agency="AFP") for _ in range(3))
+        reuters = PhotoFactory(agency="Reuters")
+        published_on(2026, 3, 10, 8, 0, photo=afp_lead)
+        published_on(2026, 3, 11, 8, 0, photo=afp_inline, inline_use=True)
+        published_on(2026, 2, 27, 8, 0, photo=afp_old)
+        published_on(2026, 3, 12, 8, 0, photo=reuters)
+        PhotoFactory(agency="AFP")  # never used
+
+        response = admin_client.get(CHANGELIST, {"agency": "AFP", "used_published": "month"})
+
+    assert set(response.context["cl"].result_list) == {afp_lead, afp_inline}
+    filters = [spec.title for spec in response.context["cl"].filter_specs]
+    assert "used in articles published" in filters
+    html = response.content.decode()
+    assert "This month" in html and "In the last 30 days" in html and "This year" in html
+
+
+def test_used_in_published_filter_runs_a_constant_number_of_queries(
+    admin_client, django_assert_max_num_queries
+):
+    params = {"agency": "AFP", "used_published": "30days"}
+    with time_machine.travel(MID_MARCH, tick=False):
+        photo = PhotoFactory()
+        published_on(2026, 3, 10, 8, 0, photo=photo)
+        with CaptureQueriesContext(connection) as with_one:
+            response = admin_client.get(CHANGELIST, params)
+        assert len(response.context["cl"].result_list) == 1
+
+        for day in range(1, 21):
+            lead, body = PhotoFactory(), PhotoFactory()
+            published_on(2026, 3, day % 14 + 1, 8, 0, photo=lead)
+            published_on(2026, 3, day % 14 + 1, 9, 0, photo=body, inline_use=True)
+        with django_assert_max_num_queries(len(with_one)):
+            response = admin_client.get(CHANGELIST, params)
+
+    assert len(response.context["cl"].result_list) == 41
 
 
 def test_photo_search_covers_tags(admin_client):

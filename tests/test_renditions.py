@@ -6,6 +6,7 @@ import re
 from unittest import mock
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage, default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -19,8 +20,8 @@ from articles import images
 from articles.images import focal_crop_box, render_renditions
 from articles.images import renditions as rendition_module
 from articles.models import Photo
-from tests.factories import ArticleFactory, PhotoFactory
-from tests.test_images import assert_no_metadata, camera_exif, coloured_animation
+from tests.factories import ArticleFactory, PhotoFactory, image_bytes, image_upload
+from tests.test_images import assert_no_metadata, camera_exif, coloured_animation, needs_avif
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +158,51 @@ def test_renditions_follow_the_exif_orientation_of_an_old_original():
     assert sizes["w200.jpg"] == (200, 300)
     for item in rendered.items:
         assert_no_metadata(item.data)
+
+
+@needs_avif
+def test_renditions_are_made_from_an_avif_upright_in_webp_and_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGB", (1500, 1000), (200, 30, 30)).save(
+        buffer, "AVIF", quality=80, speed=10, exif=camera_exif(orientation=6)
+    )
+
+    rendered = render_renditions(buffer.getvalue())
+
+    sizes = {item.key: (item.width, item.height) for item in rendered.items}
+    assert (rendered.width, rendered.height) == (1000, 1500)
+    assert sizes["w1000.jpg"] == sizes["w1000.webp"] == (1000, 1500)
+    assert sizes["card.jpg"] == (1000, 525)  # narrower than 1200: never upscaled
+    for item in rendered.items:
+        assert_no_metadata(item.data)
+        with Image.open(io.BytesIO(item.data)) as image:
+            assert image.format == ("WEBP" if item.key.endswith(".webp") else "JPEG")
+            assert image.getpixel((5, 5))[0] > 180
+
+
+@needs_avif
+def test_an_avif_upload_gets_renditions_from_its_stored_jpeg(built, storage):
+    photo = built(image=image_upload("wire.avif", width=800, height=600))
+
+    assert photo.image.name.endswith(".jpg")
+    assert photo.renditions["source"] == photo.image.name
+    assert {"w800.webp", "w800.jpg", "card.jpg"} <= set(photo.renditions["files"])
+    assert stored_image(storage, photo.renditions["files"]["w800.webp"]["name"]).size == (800, 600)
+
+
+@needs_avif
+def test_a_clean_avif_stored_by_other_code_stays_avif_and_gets_renditions(
+    storage, django_capture_on_commit_callbacks
+):
+    photo = PhotoFactory.build(image=None)
+    photo.image.save("loaded.avif", ContentFile(image_bytes(640, 480, fmt="AVIF")), save=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        photo.save()
+
+    assert photo.image.name.endswith(".avif")  # no metadata, no orientation: left as it is
+    assert photo.renditions["source"] == photo.image.name
+    assert {"w640.webp", "w640.jpg", "thumb-480.jpg", "card.jpg"} <= set(photo.renditions["files"])
 
 
 def test_transparent_png_renditions_keep_alpha_in_webp_and_turn_white_in_jpeg():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -17,7 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
-from .. import services
+from .. import images, services
 from ..models import Article, Author, Photo
 from .common import BLANK, LIST_THUMB_SIZE, PREVIEW_SIZE, photo_img
 
@@ -72,6 +74,39 @@ class UseFilter(admin.SimpleListFilter):
         if self.value() == "used":
             return queryset.filter(used)
         return queryset
+
+
+class UsedInPublishedFilter(admin.SimpleListFilter):
+    """Photos shown (as lead or inline) by an article published in a period up to now.
+
+    With the agency filter it answers "every AFP photo used this month". Published means
+    ``Article.objects.published()``: an article taken down since then no longer counts.
+    """
+
+    title = "used in articles published"
+    parameter_name = "used_published"
+
+    def lookups(self, request, model_admin):
+        return (("month", "This month"), ("30days", "In the last 30 days"), ("year", "This year"))
+
+    def since(self) -> datetime | None:
+        """Return the start of the chosen period (local midnight of the 1st for a month)."""
+        now = timezone.localtime()
+        midnight = {"hour": 0, "minute": 0, "second": 0, "microsecond": 0}
+        if self.value() == "month":
+            return now.replace(day=1, **midnight)
+        if self.value() == "30days":
+            return now - timedelta(days=30)
+        if self.value() == "year":
+            return now.replace(month=1, day=1, **midnight)
+        return None
+
+    def queryset(self, request, queryset):
+        since = self.since()
+        if since is None:
+            return queryset
+        articles = Article.objects.published().filter(published_at__gte=since)
+        return queryset.filter(services.used_by(articles))
 
 
 class RightsFilter(admin.SimpleListFilter):
@@ -161,6 +196,7 @@ class PhotoAdmin(admin.ModelAdmin):
         MissingCreditFilter,
         MissingAltTextFilter,
         UseFilter,
+        UsedInPublishedFilter,
         RightsFilter,
         ("agency", ValueFilter),
         ("source", ValueFilter),
@@ -238,6 +274,7 @@ class PhotoAdmin(admin.ModelAdmin):
         if db_field.name == "image":
             # The admin labels the file widget with a <legend> only; name the input itself.
             formfield.widget.attrs.setdefault("aria-label", "Image file")
+            formfield.help_text = f"{images.format_names()}."
         return formfield
 
     # ------------------------------------------------------------ columns and fields

@@ -1,9 +1,11 @@
 """Photo files: upload checks, safe originals, agency metadata and renditions.
 
-- ``validate_image_file`` refuses what is not a complete JPEG, PNG, WebP or GIF within limits.
+- ``validate_image_file`` refuses what is not a complete JPEG, PNG, WebP or GIF (AVIF too
+  where Pillow supports it) within limits.
 - ``prepare_upload`` re-encodes an upload once: EXIF orientation applied, every metadata
   block (EXIF with GPS, XMP, IPTC, comments) left behind, so no public file carries a
-  source's location. It also returns the file's agency metadata (IPTC-IIM, XMP, EXIF),
+  source's location (an AVIF is stored as JPEG, or PNG if translucent: re-encoding
+  AVIF is slow). It also returns the file's agency metadata (IPTC-IIM, XMP, EXIF),
   which ``apply_metadata`` copies into a photo's empty fields only.
 - ``build_renditions`` makes the resized WebP and JPEG copies (``srcset``) and the
   focal-point crops (thumbnails, the 1200×630 social card) through the photo's storage
@@ -30,7 +32,10 @@ Keys: ``w<width>.webp|jpg`` (the whole picture), ``thumb-<width>.webp|jpg`` (3:2
 from .checks import (
     ALLOWED_EXTENSIONS,
     ALLOWED_FORMATS,
+    AVIF_SUPPORTED,
     EXTENSION_OF_FORMAT,
+    KNOWN_EXTENSIONS,
+    format_names,
     open_image,
     validate_image_file,
 )
@@ -40,6 +45,7 @@ from .originals import (
     prepare_photo_file,
     prepare_upload,
     sanitize_stored_file,
+    stored_format,
 )
 from .renditions import (
     CARD_SIZE,
@@ -68,8 +74,10 @@ from .renditions import (
 __all__ = [
     "ALLOWED_EXTENSIONS",
     "ALLOWED_FORMATS",
+    "AVIF_SUPPORTED",
     "CARD_SIZE",
     "EXTENSION_OF_FORMAT",
+    "KNOWN_EXTENSIONS",
     "THUMB_WIDTHS",
     "WIDTHS",
     "Rendition",
@@ -83,6 +91,7 @@ __all__ = [
     "delete_photo_files",
     "ensure_renditions",
     "focal_crop_box",
+    "format_names",
     "open_image",
     "parse_xmp",
     "prepare_photo_file",
@@ -99,6 +108,7 @@ __all__ = [
     "sanitize_stored_file",
     "save_file",
     "schedule_renditions",
+    "stored_format",
     "thumbnail_url",
     "validate_image_file",
 ]

@@ -1,4 +1,4 @@
-"""Upload checks: only complete JPEG, PNG, WebP or GIF files within the size limits."""
+"""Upload checks: only complete JPEG, PNG, WebP, GIF (or AVIF) files within the size limits."""
 
 from __future__ import annotations
 
@@ -10,15 +10,34 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.template.defaultfilters import filesizeformat
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError, features
 
-# Formats accepted, decided by the file's content, never by its name.
-ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
-ALLOWED_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif")
-EXTENSION_OF_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Whether this machine's Pillow reads and writes AVIF (it needs libavif).
+AVIF_SUPPORTED = features.check("avif")
+# Formats accepted, decided by the file's content, never by its name: AVIF only where
+# Pillow supports it.
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", *(("AVIF",) if AVIF_SUPPORTED else ()))
+ALLOWED_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif", *(("avif",) if AVIF_SUPPORTED else ()))
+# Every extension the library may accept on any machine, for the model field's validator:
+# the migration state must not depend on the machine's Pillow. Where AVIF is not
+# supported, validate_image_file refuses an .avif by its content.
+KNOWN_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif", "avif")
+EXTENSION_OF_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
+_FORMAT_LABELS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF", "AVIF": "AVIF"}
 
 # What Pillow's decoders raise on malformed or cut data.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
+
+
+def format_names() -> str:
+    """Return the accepted formats as editors read them: "JPEG, PNG, WebP, GIF or AVIF"."""
+    labels = [_FORMAT_LABELS[fmt] for fmt in ALLOWED_FORMATS]
+    return f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def _is_avif(head: bytes) -> bool:
+    """Return whether a file starts as an AVIF (an ISO-BMFF ``ftyp`` box of brand avif/avis)."""
+    return head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis")
 
 
 def _megapixels(pixels: int) -> str:
@@ -83,9 +102,22 @@ def open_image(file: File) -> Iterator[Image.Image]:
             params={"limit": _megapixels(max_pixels)},
         ) from exc
     except UnidentifiedImageError as exc:
+        file.seek(0)
+        if _is_avif(file.read(12)):
+            # libavif parses the whole file when it is opened: a cut AVIF fails there.
+            if "AVIF" in ALLOWED_FORMATS:
+                raise ValidationError(
+                    "This image is damaged or incomplete and cannot be read.", code="corrupt"
+                ) from exc
+            raise ValidationError(
+                "AVIF images cannot be read on this server; upload a %(formats)s image.",
+                code="unsupported_format",
+                params={"formats": format_names()},
+            ) from exc
         raise ValidationError(
-            "Upload a JPEG, PNG, WebP or GIF image; this file is not one of them.",
+            "Upload a %(formats)s image; this file is not one of them.",
             code="invalid_format",
+            params={"formats": format_names()},
         ) from exc
     except DECODE_ERRORS as exc:
         raise ValidationError(
@@ -98,7 +130,7 @@ def open_image(file: File) -> Iterator[Image.Image]:
 
 
 def validate_image_file(file: File) -> None:
-    """Raise ValidationError unless ``file`` is a complete JPEG, PNG, WebP or GIF within limits.
+    """Raise ValidationError unless ``file`` is a complete image of ALLOWED_FORMATS within limits.
 
     See ``open_image`` for the checks; the image is then fully decoded, so truncated or
     corrupt files are refused. Bytes after a complete image (a JPEG with HTML appended)
