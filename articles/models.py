@@ -36,7 +36,28 @@ def unique_slug(instance: models.Model, value: str, field: str = "slug") -> str:
     return candidate
 
 
-class Section(models.Model):
+def recorded_user(*, editable: bool = False) -> models.ForeignKey:
+    """Return a field recording which user did something; it outlives the user (SET_NULL)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=editable,
+    )
+
+
+class SlugFromNameMixin:
+    """Fill an empty ``slug`` from ``name`` on save, unique among the model's rows."""
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+
+class Section(SlugFromNameMixin, models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in the section's URL.")
     description = models.TextField(blank=True)
@@ -52,11 +73,6 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("articles:section", kwargs={"slug": self.slug})
@@ -185,7 +201,7 @@ class Photo(models.Model):
         return photo
 
 
-class Author(models.Model):
+class Author(SlugFromNameMixin, models.Model):
     """A byline: a person or an organisation (a desk); not a login."""
 
     class Kind(models.TextChoices):
@@ -222,11 +238,6 @@ class Author(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("articles:author", kwargs={"slug": self.slug})
@@ -322,22 +333,8 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
-    last_edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    created_by = recorded_user()
+    last_edited_by = recorded_user()
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised on every save; guards against lost updates."
     )
@@ -522,14 +519,7 @@ class ArticleNote(models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.CORRECTION)
     text = models.TextField()
     noted_at = models.DateTimeField("time", default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    created_by = recorded_user()
 
     class Meta:
         ordering = ("noted_at", "id")
@@ -584,14 +574,7 @@ class PreviewLink(models.Model):
         "expires", default=_default_preview_expiry, help_text="The link stops working then."
     )
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-    )
+    created_by = recorded_user()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -686,9 +669,7 @@ class TagChange(models.Model):
     )
     summary = models.TextField()
     old_names = models.JSONField(default=list, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    changed_by = recorded_user(editable=True)
     changed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
