@@ -24,34 +24,33 @@ from ..models import Article, Author, Photo
 from .common import BLANK, LIST_THUMB_SIZE, PREVIEW_SIZE, photo_img
 
 
-class MissingCreditFilter(admin.SimpleListFilter):
-    title = "missing credit"
-    parameter_name = "missing_credit"
+class BlankFieldFilter(admin.SimpleListFilter):
+    """Photos whose ``field`` is empty (or blank): such a photo blocks publication."""
+
+    field = ""
 
     def lookups(self, request, model_admin):
         return (("yes", "Yes — cannot be published"), ("no", "No"))
 
     def queryset(self, request, queryset):
+        blank = {f"{self.field}__regex": BLANK}
         if self.value() == "yes":
-            return queryset.filter(credit__regex=BLANK)
+            return queryset.filter(**blank)
         if self.value() == "no":
-            return queryset.exclude(credit__regex=BLANK)
+            return queryset.exclude(**blank)
         return queryset
 
 
-class MissingAltTextFilter(admin.SimpleListFilter):
+class MissingCreditFilter(BlankFieldFilter):
+    title = "missing credit"
+    parameter_name = "missing_credit"
+    field = "credit"
+
+
+class MissingAltTextFilter(BlankFieldFilter):
     title = "missing alt text"
     parameter_name = "missing_alt"
-
-    def lookups(self, request, model_admin):
-        return (("yes", "Yes"), ("no", "No"))
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(alt_text__regex=BLANK)
-        if self.value() == "no":
-            return queryset.exclude(alt_text__regex=BLANK)
-        return queryset
+    field = "alt_text"
 
 
 class UseFilter(admin.SimpleListFilter):
