@@ -8,6 +8,7 @@ from datetime import timedelta
 import reversion
 from ckeditor_uploader.fields import RichTextUploadingField
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
@@ -353,6 +354,14 @@ class Article(models.Model):
     )
     seo_title = models.CharField("SEO title", max_length=70, blank=True)
     seo_description = models.CharField("SEO description", max_length=160, blank=True)
+    in_news_sitemap = models.BooleanField(
+        "list in the Google News sitemap",
+        default=True,
+        help_text="Untick to leave this article out of the Google News sitemap.",
+    )
+    # Weighted full-text document (headline A, dek B, body C). On PostgreSQL a trigger keeps
+    # it current and a GIN index serves search (migration 0007); on SQLite it stays empty.
+    search_vector = SearchVectorField(null=True, editable=False)
     audio = models.FileField(
         upload_to="audio/%Y/%m/",
         blank=True,
@@ -414,6 +423,7 @@ class Article(models.Model):
         if update_fields is not None and "body" in update_fields:
             update_fields = kwargs["update_fields"] = {*update_fields, "reading_time"}
         if not self._state.adding:
+            self._remember_old_slug()
             # Every save is a new version (read back from the database after the UPDATE), so
             # a form opened on an older version can tell that someone saved in between.
             self.version = F("version") + 1
@@ -423,6 +433,16 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def _remember_old_slug(self) -> None:
+        """Keep the slug being replaced, so links shared with it answer 301 to the new URL."""
+        old = type(self)._default_manager.filter(pk=self.pk).values_list("slug", flat=True).first()
+        if old and old != self.slug:
+            ArticleSlugRedirect.objects.update_or_create(
+                old_slug=old, defaults={"article_id": self.pk}
+            )
+        # Taking a slug back (or one another article gave up) ends its redirect.
+        ArticleSlugRedirect.objects.filter(old_slug=self.slug).delete()
 
     def clean(self) -> None:
         super().clean()
@@ -485,6 +505,22 @@ class Article(models.Model):
     def credited_authors(self) -> list[Author]:
         """Return the authors in byline order (uses the prefetch of ``with_related``)."""
         return [byline.author for byline in self.bylines.all()]
+
+
+class ArticleSlugRedirect(models.Model):
+    """An article's earlier slug; its URL answers 301 to the article's current URL."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="slug_redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("old_slug",)
+        verbose_name = "article slug redirect"
+        verbose_name_plural = "article slug redirects"
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.article.slug}"
 
 
 class ArticleAuthor(models.Model):

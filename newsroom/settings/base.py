@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # full-text search on PostgreSQL; inert on SQLite
+    "django.contrib.sitemaps",
     "taggit",
     "reversion",
     "axes",
