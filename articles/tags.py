@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from taggit.models import ItemBase, Tag
 
+from .cache import invalidate_pages
 from .models import TagChange, TaggedArticle, TaggedPhoto, TagRedirect
 
 if TYPE_CHECKING:
@@ -192,6 +193,7 @@ def merge_tags(keep: Tag, others: Sequence[Tag], user: AbstractBaseUser | None) 
     others = [locked[pk] for pk in other_ids]
 
     moved = {through: _move_tagged_items(through, keep, other_ids) for through in _through_models()}
+    invalidate_pages()  # retagging is an .update(), which sends no signal
 
     TagRedirect.objects.filter(tag__in=other_ids).update(tag=keep)
     for tag in others:

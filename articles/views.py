@@ -1,30 +1,149 @@
 """Public pages. Every queryset starts from ``Article.objects.published()``."""
 
+from itertools import groupby
+from urllib.parse import urlencode
+
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
+from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from . import workflow
-from .models import Article, ArticleNote, Author, PreviewLink, Section
+from . import search, workflow
+from .models import (
+    Article,
+    ArticleAuthor,
+    ArticleNote,
+    ArticleSlugRedirect,
+    Author,
+    PreviewLink,
+    Section,
+)
+
+# Meta descriptions longer than this are cut by search engines anyway.
+DESCRIPTION_LENGTH = 160
+# How many teasers each section's block on the home page shows.
+SECTION_BLOCK_SIZE = 4
+# How many related articles an article page offers.
+RELATED_COUNT = 4
+# Related articles fall back to the section's newest: only this many are considered.
+RELATED_SECTION_POOL = 12
+
+
+def describe(text: str) -> str:
+    """Return ``text`` as a one-line meta description of at most 160 characters."""
+    return Truncator(" ".join(text.split())).chars(DESCRIPTION_LENGTH)
+
+
+def bylines_prefetch() -> Prefetch:
+    """Return the prefetch of an article's byline in order, with each author and avatar."""
+    return Prefetch(
+        "bylines",
+        queryset=ArticleAuthor.objects.select_related("author", "author__avatar").order_by(
+            "position", "id"
+        ),
+    )
+
+
+def teasers(articles: QuerySet[Article], *, bylines: bool = True) -> QuerySet[Article]:
+    """Return ``articles`` with what a teaser shows: section, lead photo and byline.
+
+    Teasers never show the body or the tags: neither is fetched for a page of them.
+    """
+    articles = articles.select_related("section", "lead_photo").defer("body", "search_vector")
+    return articles.prefetch_related(bylines_prefetch()) if bylines else articles
 
 
 class ArticleListMixin:
-    """Own the public article queryset and pagination for every list page."""
+    """Own the public article queryset, pagination and page metadata for every list page."""
 
     paginate_by = settings.ARTICLES_PER_PAGE
     context_object_name = "articles"
 
     def get_queryset(self) -> QuerySet[Article]:
-        # Teasers never show the body: don't fetch it for a whole page of articles.
-        return Article.objects.published().with_related().defer("body")
+        return teasers(Article.objects.published())
+
+    def page_meta(self) -> tuple[str, str]:
+        """Return the page's title (without the site's name) and its meta description."""
+        return "", ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        title, description = self.page_meta()
+        page = context["page_obj"].number
+        if page > 1:
+            title = f"{title or 'Latest news'}, page {page}"
+        context["page_title"] = title
+        context["page_description"] = describe(description) if description else ""
+        return context
 
 
 class HomeView(ArticleListMixin, ListView):
+    """The front page: the lead story, the latest news, then a block per section.
+
+    Page 2 and later are the plain archive. The first page runs a constant number of
+    queries whatever the number of sections and articles: the lead, the latest page (and
+    its bylines), the lead's bylines, and every section's newest in one query (a window
+    function numbering each section's articles), leaving out what is already shown above.
+    """
+
     template_name = "articles/article_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number != 1:
+            return context
+        published = Article.objects.published()
+        # The newest featured article, else the newest: featured ones sort first.
+        lead = (
+            teasers(published, bylines=False).order_by("-featured", "-published_at", "-id").first()
+        )
+        latest = [article for article in context["articles"] if lead is None or article != lead]
+        shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
+        newest_per_section = (
+            teasers(published.exclude(pk__in=shown), bylines=False)
+            .annotate(
+                row_number=Window(
+                    RowNumber(),
+                    partition_by=F("section_id"),
+                    order_by=(F("published_at").desc(), F("id").desc()),
+                )
+            )
+            .filter(row_number__lte=SECTION_BLOCK_SIZE)
+            .order_by("section__position", "section__name", "-published_at", "-id")
+        )
+        block_articles = list(newest_per_section)
+        if lead is not None:
+            # Section blocks are compact (no byline): only the lead needs its bylines.
+            prefetch_related_objects([lead], bylines_prefetch())
+        context["lead"] = lead
+        context["latest"] = latest
+        by_section = groupby(block_articles, key=lambda article: article.section_id)
+        blocks = [list(articles) for _, articles in by_section]
+        context["section_blocks"] = [(articles[0].section, articles) for articles in blocks]
+        return context
+
+    def page_meta(self) -> tuple[str, str]:
+        return "", settings.NEWSROOM_TAGLINE
 
 
 class SectionView(ArticleListMixin, ListView):
@@ -33,6 +152,13 @@ class SectionView(ArticleListMixin, ListView):
     def get_queryset(self) -> QuerySet[Article]:
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         return super().get_queryset().filter(section=self.section)
+
+    def page_meta(self) -> tuple[str, str]:
+        name = self.section.name
+        return (
+            name,
+            self.section.description or f"The latest {name} news from {settings.NEWSROOM_NAME}.",
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
@@ -58,6 +184,10 @@ class TagView(ArticleListMixin, ListView):
     def get_queryset(self) -> QuerySet[Article]:
         return super().get_queryset().filter(tags=self.tag)
 
+    def page_meta(self) -> tuple[str, str]:
+        name = self.tag.name
+        return name, f"Articles about {name} from {settings.NEWSROOM_NAME}."
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(tag=self.tag, **kwargs)
 
@@ -70,6 +200,13 @@ class AuthorView(ArticleListMixin, ListView):
             Author.objects.select_related("avatar"), slug=self.kwargs["slug"]
         )
         return super().get_queryset().filter(bylines__author=self.author)
+
+    def page_meta(self) -> tuple[str, str]:
+        author = self.author
+        fallback = f"Articles by {author.name}" + (
+            f", {author.job_title}" if author.job_title else ""
+        )
+        return author.name, author.bio or f"{fallback}, at {settings.NEWSROOM_NAME}."
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
@@ -89,11 +226,82 @@ def article_notes(article: Article) -> list[ArticleNote]:
     return list(article.notes.all()) if getattr(article, "has_notes", True) else []
 
 
+def related_and_neighbours(
+    article: Article, count: int = RELATED_COUNT
+) -> tuple[list[Article], Article | None, Article | None]:
+    """Return the related articles, and the previous (older) and next (newer) in the section.
+
+    One query for all three. Related: published articles sharing the most tags with
+    ``article``, newest first on ties; when too few share a tag, the section's newest fill
+    the list (they share no tag, so they sort after; only the section's few newest are
+    considered, so the query stays small whatever the section's size). The neighbours are
+    scalar subqueries (newest older, oldest newer), which work alike on PostgreSQL and
+    SQLite, and sort first so the limit never cuts them off.
+    """
+    tag_ids = [tag.pk for tag in article.tags.all()]  # prefetched by with_related()
+    published = Article.objects.published().exclude(pk=article.pk)
+    in_section = published.filter(section_id=article.section_id)
+    when, pk = article.published_at, article.pk
+    older = in_section.filter(Q(published_at__lt=when) | Q(published_at=when, pk__lt=pk))
+    newer = in_section.filter(Q(published_at__gt=when) | Q(published_at=when, pk__gt=pk))
+    older_pk = Subquery(older.order_by("-published_at", "-id").values("pk")[:1])
+    newer_pk = Subquery(newer.order_by("published_at", "id").values("pk")[:1])
+
+    candidates = Q(pk__in=in_section.values("pk")[:RELATED_SECTION_POOL])
+    candidates |= Q(pk=older_pk) | Q(pk=newer_pk)
+    if tag_ids:
+        candidates |= Q(pk__in=published.filter(tags__in=tag_ids).values("pk"))
+    shared_tags = Count("tags", filter=Q(tags__in=tag_ids), distinct=True) if tag_ids else Value(0)
+    is_neighbour = Case(
+        When(Q(pk=older_pk) | Q(pk=newer_pk), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    found = (
+        teasers(published.filter(candidates), bylines=False)
+        .annotate(shared_tags=shared_tags, is_neighbour=is_neighbour)
+        .order_by("-is_neighbour", "-shared_tags", "-published_at", "-id")[: count + 2]
+    )
+    previous = next_ = None
+    for other in found:
+        if other.is_neighbour and (other.published_at, other.pk) < (when, pk):
+            previous = other
+        elif other.is_neighbour:
+            next_ = other
+    # The neighbours are in the section too, so they may be related as well.
+    related = sorted(found, key=lambda a: (-a.shared_tags, -a.published_at.timestamp(), -a.pk))
+    return related[:count], previous, next_
+
+
 class ArticleDetailView(DetailView):
-    """One article. Staff who may see an article before it is public get a preview here."""
+    """One article. Staff who may see an article before it is public get a preview here.
+
+    An earlier slug of an article answers 301 to its current URL (query string kept),
+    so changing a slug never breaks a shared link; a non-public article stays a 404.
+    """
 
     template_name = "articles/article_detail.html"
     context_object_name = "article"
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            renamed = (
+                ArticleSlugRedirect.objects.filter(
+                    old_slug=self.kwargs["slug"],
+                    article__in=Article.objects.published(),
+                )
+                .select_related("article")
+                .only("article__slug")
+                .first()
+            )
+            if renamed is None or renamed.article.slug == self.kwargs["slug"]:
+                raise
+            location = renamed.article.get_absolute_url()
+            if request.GET:
+                location += f"?{request.GET.urlencode()}"
+            return redirect(location, permanent=True)
 
     def get_queryset(self) -> QuerySet[Article]:
         user = self.request.user
@@ -111,10 +319,18 @@ class ArticleDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["can_edit"] = user.is_staff and workflow.can_change(user, self.object)
-        context["is_preview"] = not self.object.is_public
-        context["notes"] = article_notes(self.object)
+        article, user = self.object, self.request.user
+        context["can_edit"] = user.is_staff and workflow.can_change(user, article)
+        context["is_preview"] = not article.is_public
+        context["notes"] = article_notes(article)
+        context["page_title"] = article.seo_title or article.headline
+        context["page_description"] = describe(
+            article.seo_description or article.dek or article.headline
+        )
+        if article.is_public:
+            context["related"], context["previous"], context["next"] = related_and_neighbours(
+                article
+            )
         return context
 
     def render_to_response(self, context, **response_kwargs) -> HttpResponse:
@@ -150,5 +366,31 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         "preview_link": link,
         "can_edit": False,
         "notes": article_notes(article),
+        "page_title": article.headline,
     }
     return _private(render(request, "articles/article_detail.html", context))
+
+
+class SearchView(ListView):
+    """Search results for ``?q=``. Any query, however odd, gets a normal page (at worst empty).
+
+    Not an ArticleListMixin: search keeps its own order (best match first) and fetches the
+    snippet with the results, see articles/search.py.
+    """
+
+    template_name = "articles/search.html"
+    paginate_by = settings.ARTICLES_PER_PAGE
+    context_object_name = "articles"
+
+    def get_queryset(self) -> QuerySet[Article]:
+        self.query = search.normalize_query(self.request.GET.get("q", ""))
+        return search.search_articles(self.query)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search.highlight(context["articles"], self.query)
+        context["query"] = self.query
+        context["full_text"] = search.is_full_text()  # quotes and -word work only there
+        # Pagination links keep the query (urlencoded; the template escapes the "&").
+        context["page_query"] = urlencode({"q": self.query}) if self.query else ""
+        return context

@@ -1,6 +1,15 @@
 import pytest
+from django.core.cache import caches
 
 from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Start every test with empty caches: no page, generation or counter from another test."""
+    for cache in caches.all():
+        cache.clear()
+    yield
 
 
 @pytest.fixture

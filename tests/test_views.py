@@ -18,6 +18,7 @@ from tests.factories import (
     SectionFactory,
     UserFactory,
 )
+from tests.pages import fresh_page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +215,7 @@ def test_ai_audio_disclosure(client):
 
     html = text_of(client.get(article.get_absolute_url()))
 
-    assert '<audio controls preload="none">' in html
+    assert '<audio controls preload="none" aria-labelledby="story-audio-title">' in html
     assert f'<source src="{article.audio.url}" type="audio/mpeg">' in html
     assert "This audio is created with AI assistance" in html
 
@@ -310,7 +311,8 @@ def test_home_paginates(client, settings):
 
     assert len(first.context["articles"]) == per_page
     assert 'rel="next" href="?page=2"' in text_of(first)
-    assert f"Story {per_page:02d}" not in text_of(first)
+    # (Page 1 may still show it in its section's block, below the latest.)
+    assert f"Story {per_page:02d}" not in [a.headline for a in first.context["articles"]]
     assert f"Story {per_page:02d}" in text_of(second)
     assert 'rel="prev" href="?page=1"' in text_of(second)
     assert client.get(reverse("articles:home"), {"page": 3}).status_code == 404
@@ -467,23 +469,21 @@ def page_urls(newsroom: dict) -> dict[str, str]:
     }
 
 
-# Queries per page: the object looked up (if any), the paginator's count, the
-# articles with section and lead photo, bylines with authors and avatars, tags, and
-# the section navigation.
-MAX_QUERIES = {"home": 5, "section": 6, "tag": 6, "author": 6, "detail": 4}
+# Queries per page rendered afresh: the object looked up (if any), the paginator's count,
+# the articles with section and lead photo, bylines with authors and avatars; the home
+# page adds its lead (and its bylines) and the section blocks, the article page its tags,
+# related articles with previous/next, and comments. What every page of a cache
+# generation shares is counted once per generation (tests/pages.py). The exact counts
+# are in tests/test_reader_pages.py.
+MAX_QUERIES = {"home": 7, "section": 5, "tag": 5, "author": 5, "detail": 6}
 
 
 @pytest.mark.parametrize("count", [1, 30])
 @pytest.mark.parametrize("page", sorted(MAX_QUERIES))
-def test_public_page_runs_a_constant_number_of_queries(
-    client, django_assert_max_num_queries, count, page
-):
+def test_public_page_runs_a_constant_number_of_queries(client, count, page):
     url = page_urls(make_newsroom(count))[page]
 
-    with django_assert_max_num_queries(MAX_QUERIES[page]):
-        response = client.get(url)
-
-    assert response.status_code == 200
+    assert fresh_page_queries(client, url) <= MAX_QUERIES[page]
 
 
 def test_query_count_does_not_grow_with_articles_authors_or_tags(client):

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from .. import images, services
+from ..cache import invalidate_pages
 from ..models import Article, Author, Photo
 from .common import BLANK, LIST_THUMB_SIZE, PREVIEW_SIZE, photo_img
 
@@ -398,6 +399,7 @@ class PhotoAdmin(admin.ModelAdmin):
                     targets = targets.filter(**{f"{name}__regex": BLANK})
                 updated.update(targets.values_list("pk", flat=True))
                 targets.update(**{name: value, "updated_at": now})
+            invalidate_pages()  # .update() sends no signal; pages show the credits
             labels = [capfirst(Photo._meta.get_field(name).verbose_name) for name in changes]
             LogEntry.objects.log_actions(
                 user_id=request.user.pk,

@@ -5,11 +5,15 @@ from datetime import datetime
 from pathlib import PurePosixPath
 
 from django import template
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import body as article_body
+from articles.cache import per_generation
 from articles.models import Author, Section
 
 register = template.Library()
@@ -67,13 +71,17 @@ def audio_type(file) -> str:
 
 @register.inclusion_tag("includes/section_nav.html", takes_context=True)
 def section_nav(context: template.Context) -> dict:
-    """Render the navigation of every section, in one query; mark the section being shown."""
+    """Render the navigation of every section, marking the section being shown.
+
+    One query per generation of the page cache (sections change rarely; editing one
+    starts a new generation), not one per page.
+    """
     current = context.get("section")
     article = context.get("article")
     if current is None and article is not None:
         current = getattr(article, "section", None)
     return {
-        "sections": Section.objects.all(),
+        "sections": per_generation("section-nav", lambda: list(Section.objects.all())),
         "current_id": getattr(current, "pk", None),
         "on_section_page": "section" in context,
     }
@@ -182,3 +190,96 @@ def render_body(body: str) -> SafeString:
         body,
         lambda photo: photo_img(photo, css_class="inline-photo__img", sizes=INLINE_PHOTO_SIZES),
     )
+
+
+# The site's default social image (static/img/og-default.png) and its size.
+DEFAULT_SOCIAL_IMAGE = "img/og-default.png"
+DEFAULT_SOCIAL_IMAGE_SIZE = (1200, 630)
+
+
+def canonical_url_of(context: template.Context) -> str:
+    """Return the absolute URL a page is known by: its path, plus ``?page=N`` after page 1.
+
+    Any other query parameter (tracking, sorting…) is dropped, so a shared link with
+    ``?utm_source=`` still names the one page search engines should index.
+    """
+    request = context.get("request")
+    if request is None:
+        return ""
+    article = context.get("article")
+    path = article.get_absolute_url() if article is not None else request.path
+    url = request.build_absolute_uri(path)
+    page_obj = context.get("page_obj")
+    if page_obj is not None and page_obj.number > 1:
+        url += f"?page={page_obj.number}"
+    return url
+
+
+def social_image(request, photo=None) -> dict:
+    """Return the image a page shares (url, width, height, alt): a photo's 1200×630 card.
+
+    Without a photo (or before its renditions are made: then the original is shared,
+    with its own size) the site's default card stands in. Reads ``photo.renditions``
+    only, like ``photo_img``.
+    """
+    from articles import images
+
+    if photo is not None and photo.image:
+        card = images.rendition_files(photo).get("card.jpg")
+        if card:
+            url, width, height = (
+                photo.image.storage.url(card["name"]),
+                card["width"],
+                card["height"],
+            )
+        else:
+            url, width, height = photo.image.url, photo.width, photo.height
+        return {
+            "url": request.build_absolute_uri(url),
+            "width": width,
+            "height": height,
+            "alt": photo.alt_text,
+        }
+    width, height = DEFAULT_SOCIAL_IMAGE_SIZE
+    return {
+        "url": request.build_absolute_uri(static(DEFAULT_SOCIAL_IMAGE)),
+        "width": width,
+        "height": height,
+        "alt": settings.NEWSROOM_NAME,
+    }
+
+
+@register.inclusion_tag("includes/seo_meta.html", takes_context=True)
+def seo_meta(context: template.Context) -> dict:
+    """Render a page's canonical link, OpenGraph and Twitter card from its context.
+
+    Views set ``page_title`` and ``page_description`` (the site's name and tagline
+    stand in); an ``article`` makes the page an OpenGraph article with its lead photo.
+    A preview (``is_preview``) is only marked ``noindex``: it has no public URL.
+    """
+    request = context.get("request")
+    if request is None or context.get("is_preview"):
+        return {"noindex": True}
+    article = context.get("article")
+    title = context.get("page_title") or settings.NEWSROOM_NAME
+    description = context.get("page_description") or settings.NEWSROOM_TAGLINE
+    return {
+        "canonical": canonical_url_of(context),
+        "site_name": settings.NEWSROOM_NAME,
+        "title": title,
+        "description": description,
+        "article": article,
+        "image": social_image(request, article.lead_photo if article is not None else None),
+    }
+
+
+@register.filter
+def iso8601(value: datetime | None) -> str:
+    """Return ``value`` as ISO 8601 with a colon in the offset (OpenGraph, schema.org)."""
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+@register.simple_tag
+def site_name() -> str:
+    """Return the newsroom's name: for the 500 page, which has no context processors."""
+    return settings.NEWSROOM_NAME

@@ -18,3 +18,8 @@ STORAGES = {
 # django-axes needs the request to authenticate, which Client.login() does not pass;
 # tests of login throttling turn it on with override_settings(AXES_ENABLED=True).
 AXES_ENABLED = False
+# Each process's own memory, whatever REDIS_URL says: tests empty the cache before each
+# test (tests/conftest.py), which must never flush a shared Redis. The page cache stays on.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+PAGE_CACHE_ENABLED = True

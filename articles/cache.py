@@ -1,0 +1,363 @@
+"""The anonymous page cache: public pages served from Django's cache, with ETag/Last-Modified.
+
+Readers without a login get the stored copy of a public page (home, section, tag, author,
+article, search, feeds, sitemaps); anyone logged in always gets the view's own answer, so
+an editor never sees a reader's copy and a reader never sees an editor's "Edit post" link.
+
+Invalidation is by *generation*: one number kept in the cache and made part of every page
+key. Saving or deleting anything a public page shows raises it (``articles.signals``), and
+so does code that changes rows without signals (``invalidate_pages()``), so the next
+request of every page renders afresh. The number lives in the cache itself, so with a
+shared cache (Redis, issue 6) every app process sees the same generation.
+
+Time changes pages too: a scheduled article appears, an ``unpublish_at`` hides one, both
+without a save. So no stored page outlives the next such moment, found with one query per
+generation (``next_scheduled_change``).
+
+Browsers and proxies revalidate every time (``Cache-Control: public, max-age=0,
+must-revalidate``) and get a 304 without a body while the page is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, get_max_age, patch_vary_headers
+from django.utils.http import http_date, quote_etag, split_header_value
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pages:generation"
+# Headers of a stored page that are not kept: the middleware sets them on every answer, or
+# middleware outside this one adds them per request (the CSP header carries a nonce).
+UNSTORED_HEADERS = frozenset(
+    {
+        "cache-control",
+        "content-length",
+        "content-security-policy",
+        "content-security-policy-report-only",
+        "date",
+        "etag",
+        "expires",
+        "last-modified",
+        "set-cookie",
+        "vary",
+        "x-cache",
+    }
+)
+# A Vary on anything but these would need its own key; such responses are not stored.
+HANDLED_VARY = frozenset({"cookie", "accept-encoding"})
+PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate"
+# The moment of the next scheduled change is kept at most this long (it is per generation).
+NEXT_CHANGE_SECONDS = 24 * 60 * 60
+
+
+def page_cache() -> BaseCache:
+    return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
+
+
+# Generation -------------------------------------------------------------------------
+
+
+def current_generation(cache: BaseCache | None = None) -> int:
+    """Return the pages' generation, starting one when the cache has none.
+
+    A fresh generation is random, not 1: had the key been evicted, counting again from 1
+    could bring back pages stored under an old number.
+    """
+    cache = cache or page_cache()
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return generation
+
+
+def per_generation(name: str, compute: Callable[[], Any]) -> Any:
+    """Return ``compute()``, kept in the page cache until the next edit of what pages show.
+
+    For small things every page needs (the section navigation, which articles have
+    comments closed): one query per generation instead of one per page rendered.
+    """
+    try:
+        cache = page_cache()
+        key = f"pages:{name}:{current_generation(cache)}"
+        found = cache.get(key)
+        if found is not None:
+            return found[0]
+    except Exception:
+        logger.exception("Could not read %s from the page cache", name)
+        return compute()
+    value = compute()
+    try:
+        cache.set(key, (value,), NEXT_CHANGE_SECONDS)
+    except Exception:
+        logger.exception("Could not keep %s in the page cache", name)
+    return value
+
+
+def _bump_generation() -> None:
+    cache = page_cache()
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no generation yet (or evicted): any new number will do
+            if not cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None):
+                cache.incr(GENERATION_KEY)
+    except Exception:
+        # An edit must not fail because the cache is down; the pages then expire by time.
+        logger.exception("Could not invalidate the page cache")
+
+
+def _bump_after_commit() -> None:
+    _bump_generation()
+
+
+def invalidate_pages(using: str | None = None) -> None:
+    """Make every cached page render afresh on its next request.
+
+    Call it after changing what public pages show without model signals (``.update()``,
+    ``bulk_create``, raw SQL). It bumps the generation now, and again once the current
+    transaction commits: a reader who rendered a page between the change and the commit
+    saw the old rows, and that copy must not survive the commit either.
+    """
+    _bump_generation()
+    connection = transaction.get_connection(using or DEFAULT_DB_ALIAS)
+    if not connection.in_atomic_block:
+        return
+    # One bump per transaction is enough, however many rows changed. (A rolled-back
+    # transaction or savepoint drops its callbacks, so this never skips a needed one.)
+    if any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_bump_after_commit, using=using, robust=True)
+
+
+# Time-based changes -------------------------------------------------------------------
+
+
+def _compute_next_change(since: datetime) -> datetime | None:
+    from django.db.models import Min, Q
+
+    from .models import Article
+
+    moments = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
+        publish=Min("published_at", filter=Q(published_at__gt=since)),
+        unpublish=Min("unpublish_at", filter=Q(unpublish_at__gt=since)),
+    )
+    found = [moment for moment in moments.values() if moment is not None]
+    return min(found) if found else None
+
+
+def next_scheduled_change(cache: BaseCache, generation: int, since: datetime) -> float | None:
+    """Return when (a timestamp) the next article appears or disappears after ``since``.
+
+    Kept in the cache per generation, so it costs one query per generation and process
+    group. A value computed for a later ``since`` than asked for is not reused: something
+    may have changed in between.
+    """
+    key = f"pages:next-change:{generation}"
+    known = cache.get(key)
+    now = time.time()
+    reusable = known is not None and known["since"] <= since.timestamp()
+    if reusable and (known["at"] is None or known["at"] > now):
+        return known["at"]
+    moment = _compute_next_change(since)
+    at = moment.timestamp() if moment else None
+    timeout = NEXT_CHANGE_SECONDS if at is None else min(NEXT_CHANGE_SECONDS, at - now)
+    if timeout > 0:
+        cache.set(key, {"since": since.timestamp(), "at": at}, math.ceil(timeout))
+    return at
+
+
+# The middleware -----------------------------------------------------------------------
+
+
+def _page_key(request: HttpRequest, generation: int) -> str:
+    # Method-independent (HEAD shares GET's copy); the scheme and host are part of the
+    # page (canonical links, feed URLs are absolute).
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"pages:page:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def _has_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
+
+
+def _is_candidate(request: HttpRequest) -> bool:
+    """Return whether ``request`` may be answered from, and stored in, the page cache."""
+    if not getattr(settings, "PAGE_CACHE_ENABLED", True):
+        return False
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.path.startswith(tuple(settings.PAGE_CACHE_EXCLUDED_PREFIXES)):
+        return False
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    return not _has_messages(request)
+
+
+def _vary_is_handled(response: HttpResponseBase) -> bool:
+    if not response.has_header("Vary"):
+        return True
+    varies = {value.lower() for value in split_header_value(response["Vary"])}
+    return varies <= HANDLED_VARY
+
+
+def _storable(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """Return whether ``response`` is the same for every anonymous reader, so it may be shared."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = {
+        value.split("=")[0].strip().lower()
+        for value in split_header_value(response.get("Cache-Control", ""))
+    }
+    if cache_control & {"private", "no-store", "no-cache"}:
+        return False
+    if not _vary_is_handled(response):
+        return False
+    # Something per reader went into the page, or a cookie is about to be set by the
+    # middleware outside this one: a used CSP nonce, a CSRF token, a changed session.
+    if getattr(request, "_csp_nonce", None):  # LazyNonce is true once generated
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and session.modified)
+
+
+def _with_validators(response: HttpResponseBase, etag: str, rendered_at: float, hit: bool):
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(int(rendered_at))
+    response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+    patch_vary_headers(response, ["Cookie"])
+    response["X-Cache"] = "hit" if hit else "miss"
+    return response
+
+
+def _conditional(request: HttpRequest, response: HttpResponseBase, entry: dict[str, Any]):
+    answer = get_conditional_response(
+        request,
+        etag=entry["etag"],
+        last_modified=int(entry["rendered_at"]),
+        response=response,
+    )
+    if answer is not response:
+        answer["X-Cache"] = response["X-Cache"]
+    return answer
+
+
+def _from_entry(entry: dict[str, Any]) -> HttpResponse:
+    response = HttpResponse(entry["content"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    for attribute, value in entry["attributes"].items():
+        setattr(response, attribute, value)
+    return response
+
+
+def _entry_for(response: HttpResponseBase, rendered_at: float, valid_until: float) -> dict:
+    content = response.content
+    return {
+        "content": content,
+        "headers": [
+            (name, value)
+            for name, value in response.headers.items()
+            if name.lower() not in UNSTORED_HEADERS
+        ],
+        # A per-view CSP (django.views.decorators.csp) travels with the page.
+        "attributes": {
+            name: getattr(response, name)
+            for name in ("_csp_config", "_csp_ro_config")
+            if hasattr(response, name)
+        },
+        "etag": quote_etag(hashlib.sha256(content).hexdigest()[:40]),
+        "rendered_at": rendered_at,
+        "valid_until": valid_until,
+    }
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous GET/HEAD requests of public pages from the page cache.
+
+    Sits after AuthenticationMiddleware and MessageMiddleware (it asks who the user is
+    and whether messages wait) and inside the CSP, CSRF and session middleware, which
+    still run on a stored page, so its CSP header carries no stale nonce. Pages whose
+    content depends on the reader (a used nonce or CSRF token, a cookie, messages, a
+    private Cache-Control) are never stored. ``X-Cache: hit|miss`` tells which it was.
+    If the cache cannot be reached, pages are rendered as if there were no cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not _is_candidate(request):
+            return self.get_response(request)
+        cache = page_cache()
+        try:
+            generation = current_generation(cache)
+            key = _page_key(request, generation)
+            entry = cache.get(key)
+        except Exception:
+            logger.exception("Page cache unavailable; rendering without it")
+            return self.get_response(request)
+
+        if entry is not None and entry["valid_until"] > time.time():
+            response = _with_validators(
+                _from_entry(entry), entry["etag"], entry["rendered_at"], True
+            )
+            return _conditional(request, response, entry)
+
+        started = timezone.now()
+        response = self.get_response(request)
+        if not _storable(request, response):
+            return response
+        entry = self._store(cache, key, generation, started, response)
+        _with_validators(response, entry["etag"], entry["rendered_at"], False)
+        return _conditional(request, response, entry)
+
+    def _store(
+        self,
+        cache: BaseCache,
+        key: str,
+        generation: int,
+        started: datetime,
+        response: HttpResponseBase,
+    ) -> dict[str, Any]:
+        """Store ``response`` until the earliest of: the TTL, its own max-age, the next
+        scheduled change; return the entry (also when it is already too old to keep)."""
+        rendered_at = started.timestamp()
+        limits = [rendered_at + settings.PAGE_CACHE_SECONDS]
+        max_age = get_max_age(response)
+        if max_age is not None:
+            limits.append(rendered_at + max_age)
+        try:
+            change = next_scheduled_change(cache, generation, started)
+        except Exception:
+            logger.exception("Page cache unavailable; page not stored")
+            change = rendered_at  # not stored
+        if change is not None:
+            limits.append(change)
+        valid_until = min(limits)
+        entry = _entry_for(response, rendered_at, valid_until)
+        timeout = valid_until - time.time()
+        if timeout > 0:
+            try:
+                cache.set(key, entry, math.ceil(timeout))
+            except Exception:
+                logger.exception("Page cache unavailable; page not stored")
+        return entry

@@ -1,0 +1,282 @@
+"""RSS 2.0 and Atom feeds of the published articles: the whole site, a section, a tag, an author.
+
+Each item carries the headline, the link, a summary (the dek, else the start of the body),
+every byline (one ``dc:creator`` or Atom ``<author>`` each), the tags as categories, the
+publish and update times, the audio version as an enclosure (RSS allows one: else the lead
+image), and the lead image as Media RSS
+``media:content`` with its size, alt text and credit. A feed runs the same few queries
+whatever the number of articles; an unknown slug is a 404 and a merged or renamed tag's
+feed answers 301 to the feed of the tag it became.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import escape
+from taggit.models import Tag
+
+from . import text
+from .images import rendition_files
+from .models import Article, Author, Photo, Section
+from .templatetags.newsroom import audio_type
+
+FEED_LENGTH = 20
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+# The rendition offered to feed readers: the 1200×630 social card, made for previews.
+FEED_IMAGE_KEY = "card.jpg"
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    """The lead image of an item; ``url`` is made absolute once the request is known."""
+
+    url: str
+    mime_type: str
+    width: int | None
+    height: int | None
+    alt: str
+    credit: str
+
+
+def feed_image(photo: Photo | None) -> FeedImage | None:
+    """Return the image a feed offers for ``photo``: the social card, else the original.
+
+    Reads ``photo.renditions`` only: no query and no storage call (so no file size,
+    which is why enclosures say length 0, as the RSS Profile asks when it is unknown).
+    """
+    if photo is None or not photo.image:
+        return None
+    card = rendition_files(photo).get(FEED_IMAGE_KEY)
+    if card:
+        url = photo.image.storage.url(card["name"])
+        width, height, mime_type = card.get("width"), card.get("height"), "image/jpeg"
+    else:
+        url, width, height = photo.image.url, photo.width, photo.height
+        mime_type = mimetypes.guess_type(photo.image.name)[0] or "image/jpeg"
+    return FeedImage(url, mime_type, width, height, photo.alt_text, photo.credit)
+
+
+def feed_audio(article: Article) -> tuple[str, str, int] | None:
+    """Return the URL, type and size in bytes of the article's audio version, if any."""
+    if not article.audio:
+        return None
+    try:
+        size = article.audio.size  # a stat, or one HEAD on object storage; feeds are cached
+    except OSError:
+        size = 0  # the RSS Profile's "unknown"
+    return article.audio.url, audio_type(article.audio) or "audio/mpeg", size
+
+
+class NewsRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with one ``dc:creator`` per byline and the lead image as ``media:content``."""
+
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:dc": DC_NS, "xmlns:media": MEDIA_NS}
+
+    def add_item_elements(self, handler, item: dict[str, Any]) -> None:
+        # The bylines are written below, one element per author, not as one joined name.
+        super().add_item_elements(handler, {**item, "author_name": None})
+        for name, _url in item.get("authors", ()):
+            handler.addQuickElement("dc:creator", name)
+        add_media_content(handler, item.get("image"))
+
+
+class NewsAtomFeed(Atom1Feed):
+    """Atom with one ``<author>`` per byline and the lead image as ``media:content``."""
+
+    def root_attributes(self) -> dict[str, str]:
+        return {**super().root_attributes(), "xmlns:media": MEDIA_NS}
+
+    def add_item_elements(self, handler, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, {**item, "author_name": None})
+        for name, url in item.get("authors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", url)
+            handler.endElement("author")
+        add_media_content(handler, item.get("image"))
+
+
+def add_media_content(handler, image: FeedImage | None) -> None:
+    """Write ``image`` as a Media RSS ``media:content`` with its alt text and credit."""
+    if image is None:
+        return
+    attrs = {"url": image.url, "medium": "image", "type": image.mime_type}
+    if image.width and image.height:
+        attrs |= {"width": str(image.width), "height": str(image.height)}
+    handler.startElement("media:content", attrs)
+    if image.alt:
+        handler.addQuickElement("media:description", image.alt, {"type": "plain"})
+    if image.credit:
+        handler.addQuickElement("media:credit", image.credit)
+    handler.endElement("media:content")
+
+
+class ArticleFeed(Feed):
+    """The newest published articles, newest first; subclasses narrow them to one object."""
+
+    feed_type = NewsRssFeed
+    language = settings.LANGUAGE_CODE.split("-")[0]
+
+    def title(self, obj) -> str:
+        return settings.NEWSROOM_NAME
+
+    def description(self, obj) -> str:
+        return settings.NEWSROOM_TAGLINE
+
+    def link(self, obj) -> str:
+        return reverse("articles:home")
+
+    # Atom needs an author for the feed when an entry has none.
+    def author_name(self, obj) -> str:
+        return settings.NEWSROOM_NAME
+
+    def articles(self, obj) -> QuerySet[Article]:
+        return Article.objects.published()
+
+    def items(self, obj) -> list[Article]:
+        articles = self.articles(obj).with_related().order_by("-published_at", "-id")
+        return list(articles[:FEED_LENGTH])
+
+    def get_feed(self, obj, request: HttpRequest):
+        """Return the feed, with image and author URLs made absolute from the request."""
+        feed = super().get_feed(obj, request)
+        absolute = request.build_absolute_uri
+        for item in feed.items:
+            item["authors"] = [(name, absolute(url)) for name, url in item["authors"]]
+            enclosures = []
+            if audio := item["audio"]:
+                url, mime_type, length = audio
+                enclosures.append(Enclosure(absolute(url), str(length), mime_type))
+            if image := item["image"]:
+                image = item["image"] = replace(image, url=absolute(image.url))
+                enclosures.append(Enclosure(image.url, "0", image.mime_type))
+            # RSS allows one enclosure: the audio version when there is one (podcast apps
+            # play it), the image otherwise; the image is in media:content either way.
+            item["enclosures"] = enclosures if self.feed_type is NewsAtomFeed else enclosures[:1]
+        return feed
+
+    def item_title(self, item: Article) -> str:
+        return item.headline
+
+    def item_description(self, item: Article) -> str:
+        # Readers take an item's summary as HTML: the plain text is escaped once.
+        return escape(item.dek or text.excerpt(item.body))
+
+    def item_pubdate(self, item: Article):
+        return item.published_at
+
+    def item_updateddate(self, item: Article):
+        return item.shown_updated_at or item.published_at
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [tag.name for tag in item.tags.all()]
+
+    def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
+        return {
+            "authors": [
+                (author.name, author.get_absolute_url()) for author in item.credited_authors
+            ],
+            "image": feed_image(item.lead_photo),
+            "audio": feed_audio(item),
+        }
+
+
+class AtomFeedMixin:
+    feed_type = NewsAtomFeed
+
+    def subtitle(self, obj) -> str:
+        return self.description(obj)
+
+
+class LatestArticlesFeed(ArticleFeed):
+    pass
+
+
+class LatestArticlesAtomFeed(AtomFeedMixin, LatestArticlesFeed):
+    pass
+
+
+class SectionFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Section:
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj: Section) -> str:
+        return f"{obj.name} — {settings.NEWSROOM_NAME}"
+
+    def description(self, obj: Section) -> str:
+        return obj.description or f"The latest {obj.name} articles from {settings.NEWSROOM_NAME}."
+
+    def link(self, obj: Section) -> str:
+        return obj.get_absolute_url()
+
+    def articles(self, obj: Section) -> QuerySet[Article]:
+        return super().articles(obj).filter(section=obj)
+
+
+class SectionAtomFeed(AtomFeedMixin, SectionFeed):
+    pass
+
+
+class TagFeed(ArticleFeed):
+    """A tag's articles; the slug of a merged or renamed tag answers 301 to its tag's feed."""
+
+    url_name = "articles:tag_feed_rss"
+
+    def __call__(self, request: HttpRequest, slug: str) -> HttpResponse:
+        tag = Tag.objects.filter(slug=slug).first()
+        if tag is None:
+            target = get_object_or_404(Tag.objects.only("slug"), redirects__old_slug=slug)
+            return redirect(self.url_name, slug=target.slug, permanent=True)
+        return super().__call__(request, tag=tag)
+
+    def get_object(self, request: HttpRequest, tag: Tag) -> Tag:
+        return tag
+
+    def title(self, obj: Tag) -> str:
+        return f"{obj.name} — {settings.NEWSROOM_NAME}"
+
+    def description(self, obj: Tag) -> str:
+        return f"The latest articles tagged “{obj.name}” from {settings.NEWSROOM_NAME}."
+
+    def link(self, obj: Tag) -> str:
+        return reverse("articles:tag", kwargs={"slug": obj.slug})
+
+    def articles(self, obj: Tag) -> QuerySet[Article]:
+        return super().articles(obj).filter(tags=obj)
+
+
+class TagAtomFeed(AtomFeedMixin, TagFeed):
+    url_name = "articles:tag_feed_atom"
+
+
+class AuthorFeed(ArticleFeed):
+    def get_object(self, request: HttpRequest, slug: str) -> Author:
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, obj: Author) -> str:
+        return f"{obj.name} — {settings.NEWSROOM_NAME}"
+
+    def description(self, obj: Author) -> str:
+        return f"The latest articles by {obj.name} from {settings.NEWSROOM_NAME}."
+
+    def link(self, obj: Author) -> str:
+        return obj.get_absolute_url()
+
+    def articles(self, obj: Author) -> QuerySet[Article]:
+        return super().articles(obj).filter(bylines__author=obj)
+
+
+class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):
+    pass

@@ -1,0 +1,35 @@
+"""Counting the queries of a public page the way readers meet it."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# What every page of a cache generation shares, computed once per generation (after an
+# edit): the section navigation, the articles with comments closed, the next scheduled
+# change. The first page rendered after an edit pays for them; no other page does.
+GENERATION_QUERIES = 3
+
+
+def fresh_page_queries(client, url: str) -> int:
+    """Return the queries of ``url`` rendered afresh (not from the page cache).
+
+    A first request primes what the generation shares; the page is then asked again with
+    a query string nothing reads, which is a miss in the page cache but not a new
+    generation, as when a reader opens a page nobody opened since the last edit.
+    """
+    client.get(url)
+    fresh = url + ("&" if "?" in url else "?") + "fresh=1"
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(fresh).status_code == 200
+    return len(captured)
+
+
+def cold_page_queries(client, url: str) -> int:
+    """Return the queries of ``url`` as the very first page after an edit."""
+    from articles.cache import invalidate_pages
+
+    invalidate_pages()
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
