@@ -20,6 +20,8 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from narration.audio import inspect_audio, read_file, validate_audio_file
+
 from . import sanitize, services, text
 from .images import KNOWN_EXTENSIONS, validate_image_file
 
@@ -365,8 +367,15 @@ class Article(models.Model):
     audio = models.FileField(
         upload_to="audio/%Y/%m/",
         blank=True,
-        validators=[FileExtensionValidator(["mp3", "ogg", "opus", "m4a"])],
-        help_text="An audio version of the article (MP3, Ogg/Opus or M4A).",
+        validators=[FileExtensionValidator(["mp3", "ogg", "opus", "m4a"]), validate_audio_file],
+        help_text="An audio version of the article (MP3, Ogg/Opus or M4A), checked by content.",
+    )
+    audio_duration = models.PositiveIntegerField(
+        "audio length (seconds)",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Read from the audio file itself.",
     )
     audio_ai_generated = models.BooleanField(
         "audio made with AI",
@@ -419,9 +428,12 @@ class Article(models.Model):
             self.published_at = timezone.now()
         self.body = sanitize.clean_html(self.body)
         self.reading_time = text.reading_minutes(self.body)
+        self._read_audio_duration()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "body" in update_fields:
             update_fields = kwargs["update_fields"] = {*update_fields, "reading_time"}
+        if update_fields is not None and "audio" in update_fields:
+            update_fields = kwargs["update_fields"] = {*update_fields, "audio_duration"}
         if not self._state.adding:
             self._remember_old_slug()
             # Every save is a new version (read back from the database after the UPDATE), so
@@ -433,6 +445,14 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def _read_audio_duration(self) -> None:
+        """Read the length of a new audio file from its content (cleared with the file)."""
+        if not self.audio:
+            self.audio_duration = None
+        elif not getattr(self.audio, "_committed", True) or self.audio_duration is None:
+            info = inspect_audio(read_file(self.audio))
+            self.audio_duration = info.seconds if info else None
 
     def _remember_old_slug(self) -> None:
         """Keep the slug being replaced, so links shared with it answer 301 to the new URL."""
@@ -493,6 +513,16 @@ class Article(models.Model):
         if updated and published and updated > published:
             return updated
         return None
+
+    @property
+    def audio_length_text(self) -> str:
+        """Return the audio's length for people, e.g. "4 min 12 s"; empty when unknown."""
+        if not self.audio or not self.audio_duration:
+            return ""
+        minutes, seconds = divmod(self.audio_duration, 60)
+        if not minutes:
+            return f"{seconds} s"
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
 
     @property
     def lead_caption(self) -> str:

@@ -2,7 +2,8 @@
 
 - Contributor: writes articles and edits their own drafts, submits them for review.
 - Editor: edits every article, publishes, schedules, unpublishes; tags, authors, sections,
-  corrections and preview links; uses and fixes library photos (no deleting them).
+  corrections and preview links; uses and fixes library photos (no deleting them);
+  moderates readers' comments.
 - Photo editor: keeps the photo library (credits, captions, alt text, tags); reads articles.
 - Administrator: every permission, users and login lockouts included.
 
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
             "view_photo",
         ),
         "taggit": ("view_tag",),
+        "narration": ("view_narration",),
     },
     EDITOR: {
         "articles": (
@@ -78,6 +80,18 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
             "merge_tags",
         ),
         "taggit": ("add_tag", "change_tag", "delete_tag", "view_tag"),
+        "narration": ("add_narration", "change_narration", "view_narration"),
+        # Moderate readers' comments (approve, reject, spam) and close them per article.
+        "comments": (
+            "view_comment",
+            "change_comment",
+            "delete_comment",
+            "moderate_comment",
+            "add_articlecommentstate",
+            "change_articlecommentstate",
+            "delete_articlecommentstate",
+            "view_articlecommentstate",
+        ),
     },
     PHOTO_EDITOR: {
         "articles": (

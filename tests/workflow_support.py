@@ -95,6 +95,7 @@ def article_post(article: Article | None = None, section=None, **overrides) -> d
         data["loaded_version"] = str(article.version)
         data.update(management_form("notes"))
         data.update(management_form("preview_links"))
+        data.update(management_form("narration"))
     data.update(overrides)
     return data
 

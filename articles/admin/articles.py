@@ -27,6 +27,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from narration.admin import NarrationInline, generate_narration
+
 from .. import history, sanitize, workflow
 from ..models import Article, ArticleAuthor, ArticleNote, PreviewLink, TaggedArticle
 from .common import (
@@ -122,6 +124,7 @@ class ArticleAdminForm(forms.ModelForm):
             "published_at",
             "unpublish_at",
             "featured",
+            "in_news_sitemap",
             "audio",
             "audio_ai_generated",
             "reading_time_override",
@@ -246,6 +249,10 @@ class OptionalInlineFormSet(BaseInlineFormSet):
         return super().save(commit)
 
 
+class ArticleNarrationInline(NarrationInline):
+    formset = OptionalInlineFormSet
+
+
 class ArticleNoteInline(admin.TabularInline):
     model = ArticleNote
     formset = OptionalInlineFormSet
@@ -367,7 +374,7 @@ def waiting_for_review_url() -> str:
 @admin.register(Article)
 class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin):
     form = ArticleAdminForm
-    inlines = (ArticleAuthorInline, ArticleNoteInline, PreviewLinkInline)
+    inlines = (ArticleAuthorInline, ArticleNoteInline, PreviewLinkInline, ArticleNarrationInline)
     list_display = (
         "headline",
         "section",
@@ -402,10 +409,11 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         "version",
         "revision_history",
         "photo_rights",
+        "audio_length",
     )
     # Fields only users who may publish can set (scheduling is publishing).
-    publisher_fields = ("published_at", "unpublish_at", "featured")
-    actions = ("submit_for_review", "publish", "unpublish")
+    publisher_fields = ("published_at", "unpublish_at", "featured", "in_news_sitemap")
+    actions = ("submit_for_review", "publish", "unpublish", generate_narration)
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
 
@@ -472,7 +480,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
             story.append("loaded_version")
             if obj.is_public and workflow.can_publish(request.user):
                 publishing.append("material_update")
-        publishing += ["shown_updated", "featured"]
+        publishing += ["shown_updated", "featured", "in_news_sitemap"]
         return (
             ("Story", {"fields": story}),
             ("Photo", {"fields": ("lead_photo", "lead_photo_caption", "photo_rights")}),
@@ -484,7 +492,14 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 },
             ),
             ("Publishing", {"fields": publishing}),
-            ("Audio", {"fields": ("audio", "audio_ai_generated")}),
+            (
+                "Audio",
+                {
+                    "fields": ("audio", "audio_ai_generated", "audio_length"),
+                    "description": "Upload a recording, or generate an AI narration with the "
+                    "“Generate audio narration” action in the article list.",
+                },
+            ),
             (
                 "Reading time and SEO",
                 {
@@ -746,6 +761,10 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         if when is None:
             return "No — readers see only the publish time."
         return f"Updated {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}"
+
+    @admin.display(description="Audio length")
+    def audio_length(self, article: Article) -> str:
+        return article.audio_length_text or "—"
 
     # Actions ---------------------------------------------------------------------------
 

@@ -5,26 +5,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from articles import images
 from articles.models import Photo
+from newsroom.progress import ProgressStream
 
 BATCH_SIZE = 100
-
-
-class _ProgressStream:
-    """A file for tqdm writing through the command's stderr, without the added newlines."""
-
-    def __init__(self, wrapper: OutputWrapper) -> None:
-        self.wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self.wrapper.write(text, style_func=str, ending="")
-
-    def flush(self) -> None:
-        self.wrapper.flush()
 
 
 class Command(BaseCommand):
@@ -64,7 +52,7 @@ class Command(BaseCommand):
             total=len(pks),
             desc="Renditions",
             unit="photo",
-            file=_ProgressStream(self.stderr),
+            file=ProgressStream(self.stderr),
             disable=no_progress or options["verbosity"] == 0,
         )
         try:

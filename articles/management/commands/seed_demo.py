@@ -27,6 +27,8 @@ from taggit.models import Tag
 from articles import demo_data, roles
 from articles.demo_data import Shot, Story
 from articles.models import Article, ArticleAuthor, Author, Photo, Section
+from narration.backends import NarrationError, get_backend
+from narration.text import narration_text
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_USERS = (
@@ -159,7 +161,9 @@ class Command(BaseCommand):
             featured=story.featured,
         )
         if story.audio:
-            article.audio.save(f"demo-{story.slug}.mp3", ContentFile(silent_mp3()), save=False)
+            article.audio.save(
+                f"demo-{story.slug}.mp3", ContentFile(demo_narration(article)), save=False
+            )
             article.audio_ai_generated = True
             self.written.append((article.audio.storage, article.audio.name))
         article.full_clean()
@@ -505,6 +509,14 @@ _PAINTERS = {
     "portrait": _paint_portrait,
     "desk": _paint_desk,
 }
+
+
+def demo_narration(article: Article) -> bytes:
+    """Return the article read aloud by the narration engine, or silence without one."""
+    try:
+        return get_backend().synthesize(narration_text(article))
+    except NarrationError:
+        return silent_mp3()
 
 
 def silent_mp3(seconds: float = 8.0) -> bytes:
