@@ -19,6 +19,8 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True),
     ),
+    path("newsletter/", include("newsletter.urls")),
+    path("", include("comments.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -44,11 +44,20 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "ckeditor",
     "ckeditor_uploader",
+    "django_tasks_db",
     "articles",
+    "narration",
+    "newsletter",
+    "comments",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy on every response (settings.PERMISSIONS_POLICY), cached or not.
+    "articles.middleware.PermissionsPolicyMiddleware",
+    # Static files, before anything that touches sessions or the database (WhiteNoise
+    # answers /static/ itself; it passes through in dev and tests, serving nothing).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "articles.middleware.AdminContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +68,9 @@ MIDDLEWARE = [
     # Staff who must (or chose to) use two-factor authentication verify before the admin.
     "articles.security.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Anonymous public pages from the cache (articles/cache.py): after the user and
+    # messages are known, inside the CSP/CSRF/session middleware that still run on a hit.
+    "articles.cache.PublicPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into its answer.
     "axes.middleware.AxesMiddleware",
@@ -100,6 +112,40 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache: Redis when REDIS_URL is set (redis://host:6379/0), shared by every app
+# process and server, so page caches, rate limits and the "also editing" notice agree
+# across them; otherwise each process's own memory (dev, tests, a single process).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A slow or gone Redis fails a cache call in seconds, not a whole request.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    # Sessions in the shared cache, written through to the database: any process can
+    # read them, and a Redis restart logs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The anonymous page cache (articles/cache.py): public pages for readers without a login,
+# kept at most PAGE_CACHE_SECONDS and dropped at once by any edit they show. Paths under
+# these prefixes are never cached.
+PAGE_CACHE_ENABLED = True
+PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_SECONDS = 600
+PAGE_CACHE_EXCLUDED_PREFIXES = (
+    "/admin/",
+    "/ckeditor/",
+    "/preview/",  # signed links for one reader
+    "/newsletter/",  # per-subscriber links and forms
+    "/static/",
+    "/media/",
+)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -121,6 +167,36 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 LOGIN_URL = "admin:login"
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+# The public site's address, for absolute links in e-mail (a digest has no request to
+# read the host from). No trailing slash.
+NEWSROOM_BASE_URL = os.environ.get("NEWSROOM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Newsletter (double opt-in, newsletter/): how long a confirmation link works, sign-ups
+# allowed per address and per client address in each window (counted in the cache),
+# and how many digests go through one mail connection.
+NEWSLETTER_CONFIRM_MAX_AGE = timedelta(days=3)
+NEWSLETTER_RATE_LIMIT_WINDOW = timedelta(hours=1)
+NEWSLETTER_RATE_LIMIT_PER_ADDRESS = 5
+NEWSLETTER_RATE_LIMIT_PER_CLIENT = 20
+NEWSLETTER_DIGEST_BATCH_SIZE = 100
+
+# Comments (comments/): COMMENTS_ENABLED off closes them on every article (approved ones
+# stay visible). COMMENTS_MODERATION "pre" holds new comments for an editor's approval,
+# "post" publishes them at once and editors remove what breaks the rules. Limits per
+# comment, and comments per client address (attempts) and per e-mail address (posted) in
+# each window, counted in the cache. COMMENTS_NOTIFY_EMAILS get an e-mail per new comment.
+COMMENTS_ENABLED = env_bool("COMMENTS_ENABLED", True)
+COMMENTS_MODERATION = os.environ.get("COMMENTS_MODERATION", "pre").strip().lower()
+if COMMENTS_MODERATION not in {"pre", "post"}:
+    raise ValueError('COMMENTS_MODERATION must be "pre" or "post".')
+COMMENTS_NOTIFY_EMAILS = env_list("COMMENTS_NOTIFY_EMAILS")
+COMMENTS_MAX_LENGTH = 3000
+COMMENTS_MAX_LINKS = 2
+COMMENTS_RATE_LIMIT_WINDOW = 10 * 60  # seconds
+COMMENTS_RATE_LIMIT_IP = 10
+COMMENTS_RATE_LIMIT_EMAIL = 5
+# urlize (links in comments): "www.example.org" links to https://, as Django 2028 will.
+URLIZE_ASSUME_HTTPS = True
 
 # Site identity, used in page titles, the footer and (later) structured data.
 NEWSROOM_NAME = os.environ.get("NEWSROOM_NAME", "The Newsroom")
@@ -189,6 +265,20 @@ ADMIN_CSP = {
 ADMIN_CSP_PATH_PREFIXES = ("/admin/", "/ckeditor/")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Permissions-Policy (articles.middleware): browser features no page of ours uses are
+# switched off for it and anything it embeds. Feature -> allowlist ("" = nobody).
+PERMISSIONS_POLICY = {
+    "accelerometer": "",
+    "browsing-topics": "",
+    "camera": "",
+    "display-capture": "",
+    "geolocation": "",
+    "gyroscope": "",
+    "magnetometer": "",
+    "microphone": "",
+    "payment": "",
+    "usb": "",
+}
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Rich text: django-ckeditor (CKEditor 4). Its output is sanitized on save by the
@@ -247,6 +337,23 @@ CKEDITOR_CONFIGS = {
 SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
 
 TAGGIT_CASE_INSENSITIVE = True
+
+# Background work (Django's tasks framework): run at once unless TASKS_BACKEND says
+# "database", where `manage.py db_worker` (django-tasks-db) runs queued tasks.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[os.environ.get("TASKS_BACKEND", "immediate")],
+    }
+}
+
+# Audio narration: the text-to-speech engine (a class with `synthesize(text) -> MP3 bytes`)
+# and limits on uploaded audio.
+NARRATION_BACKEND = os.environ.get("NARRATION_BACKEND", "narration.backends.EspeakNGBackend")
+NARRATION_OPTIONS = {"voice": os.environ.get("NARRATION_VOICE", "en-us"), "words_per_minute": 165}
+AUDIO_MAX_SECONDS = int(os.environ.get("AUDIO_MAX_SECONDS", 3 * 60 * 60))
 
 LOGGING = {
     "version": 1,
