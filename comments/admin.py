@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from articles.cache import invalidate_pages
-
 from . import services
 from .models import ArticleCommentState, Comment
 from .text import count_links
@@ -100,15 +98,6 @@ class CommentAdmin(admin.ModelAdmin):
             obj.moderated_by = request.user
             obj.moderated_at = timezone.now()
         super().save_model(request, obj, form, change)
-        invalidate_pages()
-
-    def delete_model(self, request: HttpRequest, obj: Comment) -> None:
-        super().delete_model(request, obj)
-        invalidate_pages()
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Comment]) -> None:
-        super().delete_queryset(request, queryset)
-        invalidate_pages()
 
     @admin.display(description="comment")
     def excerpt(self, comment: Comment) -> str:
@@ -169,15 +158,6 @@ class ArticleCommentStateAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ArticleCommentState, form, change) -> None:
         obj.changed_by = request.user
         super().save_model(request, obj, form, change)
-        invalidate_pages()
-
-    def delete_model(self, request: HttpRequest, obj: ArticleCommentState) -> None:
-        super().delete_model(request, obj)
-        invalidate_pages()
-
-    def delete_queryset(self, request: HttpRequest, queryset) -> None:
-        super().delete_queryset(request, queryset)
-        invalidate_pages()
 
     @admin.display(description="article page")
     def view_on_site_link(self, state: ArticleCommentState) -> str:

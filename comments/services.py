@@ -72,8 +72,6 @@ def set_comments_closed(articles: Iterable[Article], closed: bool, user) -> int:
             state.changed_by = user
             state.save(update_fields=("closed", "changed_by", "changed_at"))
             changed += 1
-    if changed:
-        invalidate_pages()  # the form gives way to "comments are closed"
     return changed
 
 
@@ -193,8 +191,6 @@ def post_comment(
         user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX],
     )
     _hit(_key("email", email))
-    if approved_at_once:
-        invalidate_pages()  # a pending comment changes no page: floods don't empty the cache
     notify_editors(comment, request)
     return comment
 
