@@ -1,0 +1,629 @@
+"""The benchmark runner (make bench): fill, serve with gunicorn, load with wrk, print, save.
+
+``python -m bench.run [--articles N] [--scale 1000,10000,100000]``. The database is a
+separate one: ``bench/data/bench-<N>.sqlite3`` by default, or the PostgreSQL database of
+``DATABASE_URL`` when that is set (``<name>_<N>`` for each size of a scaling run). A
+database already holding N articles is reused; anything else is made again.
+
+For each run: ``python -m bench.probe`` (in-process, page cache off) writes the URL lists
+and counts SQL queries per request; then the production server (gunicorn, the prod
+settings plus the floor views, DEBUG off, 2 workers, 127.0.0.1, a free port) is started
+twice: page cache off ("uncached": every request renders) and on ("cached": every URL
+requested once first). wrk loads each page kind for ``--duration`` seconds, rotating
+over its URL list (bench/wrk.lua), and the floor views in the same server. Then a soak:
+``--soak`` seconds at 64 connections over all kinds mixed, workers' memory read before
+and after. Every figure is also printed as a ratio to the floor of the same server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+DATA_DIR = BENCH_DIR / "data"
+RESULTS_DIR = BENCH_DIR / "results"
+LUA = BENCH_DIR / "wrk.lua"
+PYTHON = sys.executable
+PAGE_KINDS = ("home", "article", "section", "tag", "author", "search", "feed", "sitemap")
+FLOOR_KINDS = ("floor_hello", "floor_template")
+SETTINGS = {"cached": "newsroom.settings.bench", "uncached": "newsroom.settings.bench_uncached"}
+WORKERS = 2
+TARGETS = {
+    "article_queries_max": 8,
+    "uncached_article_vs_template_floor": 0.5,
+    "cached_article_vs_hello_floor": 0.8,
+    "scale_p99_growth_max": 1.5,
+    "pg_search_p99_ms": 100,
+}
+
+
+# Parsing and arithmetic (tested on canned output) ------------------------------------
+
+
+def parse_wrk(output: str) -> dict:
+    """Return the figures of one wrk run from its output (bench/wrk.lua's JSON line).
+
+    Adds requests/s and milliseconds, and cross-checks wrk's own text lines: the
+    "Non-2xx or 3xx responses" count and "Socket errors". Raises ValueError without
+    the JSON line (wrk failed before ``done``).
+    """
+    match = re.search(r"^BENCH_JSON (\{.*\})\s*$", output, re.MULTILINE)
+    if not match:
+        raise ValueError("no BENCH_JSON line in the wrk output:\n" + output[-2000:])
+    raw = json.loads(match[1])
+    seconds = raw["duration_us"] / 1e6
+    latency = raw["latency_us"]
+    errors = dict(raw["errors"])
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", output)
+    errors["non_2xx_3xx"] = int(non_2xx[1]) if non_2xx else 0
+    socket_errors = sum(errors[k] for k in ("connect", "read", "write", "timeout"))
+    return {
+        "requests": raw["requests"],
+        "seconds": round(seconds, 2),
+        "rps": round(raw["requests"] / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(latency["p50"] / 1000, 2),
+        "p90_ms": round(latency["p90"] / 1000, 2),
+        "p99_ms": round(latency["p99"] / 1000, 2),
+        "max_ms": round(latency["max"] / 1000, 2),
+        "bytes_per_response": round(raw["bytes"] / raw["requests"]) if raw["requests"] else 0,
+        "errors": errors,
+        "error_count": socket_errors + max(errors["status"], errors["non_2xx_3xx"]),
+    }
+
+
+def with_ratios(rows: dict[str, dict]) -> dict[str, dict]:
+    """Return ``rows`` with every figure divided by the floors measured in the same server.
+
+    ``rps_x_hello`` / ``rps_x_template``: requests/s as a share of each floor's (1.0 = as
+    fast as the floor); ``p50_x_template`` / ``p99_x_template``: latency as a multiple of
+    the template floor's.
+    """
+    hello, template = rows.get("floor_hello"), rows.get("floor_template")
+    out = {}
+    for kind, row in rows.items():
+        row = dict(row)
+        if "rps" in row:
+            for name, floor in (("hello", hello), ("template", template)):
+                if floor and floor.get("rps"):
+                    row[f"rps_x_{name}"] = round(row["rps"] / floor["rps"], 3)
+            if template and template.get("p99_ms"):
+                row["p50_x_template"] = round(row["p50_ms"] / max(template["p50_ms"], 0.01), 2)
+                row["p99_x_template"] = round(row["p99_ms"] / max(template["p99_ms"], 0.01), 2)
+        out[kind] = row
+    return out
+
+
+def scale_growth(by_size: dict[int, dict[str, dict]]) -> dict[str, dict]:
+    """Return, per page kind, p50/p99 at each size and the growth from smallest to largest."""
+    sizes = sorted(by_size)
+    growth = {}
+    for kind in PAGE_KINDS:
+        points = {n: by_size[n].get(kind, {}) for n in sizes}
+        if not all("p99_ms" in row for row in points.values()):
+            continue
+        first, last = points[sizes[0]], points[sizes[-1]]
+        growth[kind] = {
+            "p50_ms": {str(n): row["p50_ms"] for n, row in points.items()},
+            "p99_ms": {str(n): row["p99_ms"] for n, row in points.items()},
+            "p50_growth": round(last["p50_ms"] / max(first["p50_ms"], 0.01), 2),
+            "p99_growth": round(last["p99_ms"] / max(first["p99_ms"], 0.01), 2),
+        }
+    return growth
+
+
+# Table -------------------------------------------------------------------------------
+
+
+def format_table(rows: dict[str, dict], probe: dict[str, dict], title: str) -> str:
+    """Return one mode's results as a text table."""
+    header = (
+        f"{'page':<15}{'req/s':>9}{'×tmpl':>7}{'×hello':>7}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'p99×tmpl':>9}{'queries':>9}{'bytes':>9}{'errors':>8}"
+    )
+    lines = [title, header, "-" * len(header)]
+    for kind in (*FLOOR_KINDS, *PAGE_KINDS):
+        row, measured = rows.get(kind), probe.get(kind, {})
+        if row is None or "rps" not in row:
+            reason = (row or {}).get("skipped") or measured.get("skipped") or "not run"
+            lines.append(f"{kind:<15}  skipped: {reason}")
+            continue
+        low, high = measured.get("queries_min", "?"), measured.get("queries_max", "?")
+        queries = f"{low}" if low == high else f"{low}-{high}"
+        lines.append(
+            f"{kind:<15}{row['rps']:>9.0f}{row.get('rps_x_template', 0):>7.2f}"
+            f"{row.get('rps_x_hello', 0):>7.2f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            f"{row.get('p99_x_template', 0):>9.1f}{queries:>9}"
+            f"{measured.get('bytes', row.get('bytes_per_response', 0)):>9}"
+            f"{row.get('error_count', 0):>8}"
+        )
+    return "\n".join(lines)
+
+
+def format_scale(growth: dict[str, dict]) -> str:
+    lines = ["Scaling (uncached): p50 / p99 in ms at each size, growth smallest→largest"]
+    for kind, row in growth.items():
+        points = "  ".join(
+            f"{n}: {row['p50_ms'][n]:.1f}/{row['p99_ms'][n]:.1f}" for n in row["p99_ms"]
+        )
+        lines.append(
+            f"  {kind:<10}{points}   p50 ×{row['p50_growth']:.2f}  p99 ×{row['p99_growth']:.2f}"
+        )
+    return "\n".join(lines)
+
+
+# Processes ---------------------------------------------------------------------------
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(articles: int, scaled: bool) -> str:
+    """Return the benchmark database's URL for ``articles`` articles."""
+    configured = os.environ.get("DATABASE_URL", "")
+    if not configured:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DATA_DIR / f'bench-{articles}.sqlite3'}"
+    if not scaled:
+        return configured
+    parts = urlsplit(configured)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{articles}"))
+
+
+def base_env(db_url: str, redis_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env |= {
+        "DJANGO_SETTINGS_MODULE": SETTINGS["uncached"],
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": db_url,
+        "MEDIA_ROOT": str(DATA_DIR / "media"),
+        "LOG_LEVEL": "WARNING",
+        "WEB_CONCURRENCY": str(WORKERS),
+    }
+    env.setdefault("DATABASE_CONN_MAX_AGE", "60")
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env
+
+
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=check, text=True)
+
+
+def recreate_database(db_url: str) -> None:
+    """Remove the benchmark database (a SQLite file, or DROP/CREATE on PostgreSQL)."""
+    parts = urlsplit(db_url)
+    if parts.scheme.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(parts.path + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def ensure_postgres_database(db_url: str) -> None:
+    parts = urlsplit(db_url)
+    if parts.scheme.startswith("sqlite"):
+        return
+    import psycopg
+
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def ensure_filled(env: dict[str, str], articles: int) -> float:
+    """Migrate and fill the database unless it holds ``articles`` articles; return seconds."""
+    started = time.monotonic()
+    ensure_postgres_database(env["DATABASE_URL"])
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    fill = manage(env, "bench_data", "--articles", str(articles), "--reuse", check=False)
+    if fill.returncode != 0:
+        log("The database holds something else: making it again.")
+        recreate_database(env["DATABASE_URL"])
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        manage(env, "bench_data", "--articles", str(articles))
+    return time.monotonic() - started
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """Yield a REDIS_URL: the environment's, else a private redis-server for the run, else ""."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    binary = shutil.which("redis-server")
+    if not binary:
+        log("No REDIS_URL and no redis-server: each worker caches pages in its own memory.")
+        yield ""
+        return
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+class Server:
+    """gunicorn with the production config (gunicorn.conf.py), on a free port."""
+
+    def __init__(self, env: dict[str, str], mode: str, log_dir: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = env | {"DJANGO_SETTINGS_MODULE": SETTINGS[mode]}
+        self.log_path = log_dir / f"gunicorn-{mode}.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:
+        command = [str(Path(PYTHON).parent / "gunicorn"), "newsroom.wsgi"]
+        if (ROOT / "gunicorn.conf.py").exists():
+            command += ["--config", "gunicorn.conf.py"]
+        command += [
+            "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
+            "--access-logfile", "-", "--error-logfile", "-",
+        ]  # fmt: skip
+        self.log_file = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log_path}")
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(f"{self.base}/bench/hello/", timeout=2) as response,
+            ):
+                if response.status == 200 and len(self.worker_pids()) == WORKERS:
+                    return self
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn did not answer in 60 s; see {self.log_path}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def worker_rss_mb(self) -> list[float]:
+        """Return each worker's resident memory in MB (VmRSS of /proc/<pid>/status)."""
+        sizes = []
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kb = int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)[1])
+                sizes.append(round(kb / 1024, 1))
+        return sizes
+
+    def warm(self, url_files: dict[str, Path], seconds: float) -> dict[str, Path]:
+        """Request each kind's URLs once, within ``seconds`` in all; return the warmed lists.
+
+        Uncached pages can be slow on a large archive, so the warm-up is bounded: each
+        kind gets an equal share of the time, and the cached measurements rotate over
+        the URLs actually stored (``<kind>-warm.txt``), so every request is a cache hit.
+        """
+
+        def fetch(path: str) -> str | None:
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(self.base + path, timeout=30) as response,
+            ):
+                response.read()
+                return path if response.status == 200 else None
+            return None
+
+        warmed = {}
+        share = seconds / max(1, len(url_files))
+        with ThreadPoolExecutor(2 * WORKERS) as pool:
+            for kind, url_file in url_files.items():
+                deadline = time.monotonic() + share
+                paths, done = url_file.read_text().split(), []
+                for start in range(0, len(paths), 4 * WORKERS):
+                    if time.monotonic() > deadline:
+                        break
+                    chunk = paths[start : start + 4 * WORKERS]
+                    done += [p for p in pool.map(fetch, chunk) if p]
+                if done:
+                    warmed[kind] = url_file.with_name(f"{kind}-warm.txt")
+                    warmed[kind].write_text("\n".join(done) + "\n")
+                log(f"  warmed {len(done)} of {len(paths)} {kind} URLs")
+        return warmed
+
+    def drain(self, limit: float = 90) -> None:
+        """Wait until the workers are idle: requests wrk gave up on still run to the end.
+
+        Sync workers finish a request whose client has gone, so a slow page's backlog
+        would otherwise be paid by the next page kind measured.
+        """
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(f"{self.base}/bench/hello/", timeout=limit) as response,
+            ):
+                response.read()
+            if time.monotonic() - started < 0.1:
+                return
+        log("  the server stayed busy: measuring anyway")
+
+    def sample_rss(self, seconds: float, every: float = 10) -> list[list[float]]:
+        """Return the workers' RSS every ``every`` seconds for ``seconds`` (runs in a thread)."""
+        samples, end = [], time.monotonic() + seconds
+        while time.monotonic() < end:
+            samples.append(self.worker_rss_mb())
+            time.sleep(every)
+        return samples
+
+
+def run_wrk(
+    base: str, url_file: Path, *, duration: int, connections: int, threads: int = 2
+) -> dict:
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
+        "--latency", "-s", str(LUA), base, "--", str(url_file),
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr[-2000:]}")
+    return parse_wrk(result.stdout)
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    log("wrk is missing: installing the Debian package.")
+    apt = ["apt-get"] if os.geteuid() == 0 else ["sudo", "-n", "apt-get"]
+    subprocess.run([*apt, "install", "-y", "-q", "wrk"], check=True)
+
+
+# One run -----------------------------------------------------------------------------
+
+
+def measure_mode(
+    server: Server, url_files: dict[str, Path], kinds: list[str], duration: int, connections: int
+) -> dict[str, dict]:
+    rows = {}
+    for kind in kinds:
+        if kind not in url_files:
+            rows[kind] = {"skipped": "its URLs answer 404 or could not be built"}
+            continue
+        server.drain()
+        rows[kind] = run_wrk(
+            server.base, url_files[kind], duration=duration, connections=connections
+        )
+        if not rows[kind]["requests"]:
+            # Every request outlived wrk's 5 s timeout: nothing to time, all of them failed.
+            rows[kind]["error_count"] = max(rows[kind]["error_count"], connections)
+            rows[kind]["note"] = "no request finished within 5 s"
+        log(
+            f"  {kind:<15}{rows[kind]['rps']:>8.0f} req/s  p50 {rows[kind]['p50_ms']:.1f} ms"
+            f"  p99 {rows[kind]['p99_ms']:.1f} ms  errors {rows[kind]['error_count']}"
+        )
+    return with_ratios(rows)
+
+
+def run_once(args: argparse.Namespace, articles: int, *, scaled: bool, redis_url: str) -> dict:
+    """Fill (or reuse), probe, and load the server; return this size's results."""
+    db_url = database_url(articles, scaled)
+    env = base_env(db_url, redis_url)
+    vendor = "sqlite" if db_url.startswith("sqlite") else "postgresql"
+    log(f"{articles} articles on {vendor}: {db_url}")
+    fill_seconds = ensure_filled(env, articles)
+    log(f"Database ready in {fill_seconds:.0f} s.")
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{articles}-"))
+    probe_run = subprocess.run(
+        [PYTHON, "-m", "bench.probe", str(work)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    if probe_run.returncode != 0:
+        raise RuntimeError(f"bench.probe failed:\n{probe_run.stderr[-3000:]}")
+    probe = json.loads((work / "probe.json").read_text())
+    for kind, measured in probe.items():
+        if "skipped" in measured:
+            log(f"Skipping {kind}: {measured['skipped']}")
+    url_files = {kind: work / f"{kind}.txt" for kind in probe if (work / f"{kind}.txt").exists()}
+    kinds = [*FLOOR_KINDS, *PAGE_KINDS]
+    result: dict = {
+        "articles": articles,
+        "database": vendor,
+        "fill_or_reuse_seconds": round(fill_seconds, 1),
+        "probe": probe,
+        "modes": {},
+    }
+    modes = ["uncached"] if scaled else ["uncached", "cached"]
+    for mode in modes:
+        with Server(env, mode, work) as server:
+            files = url_files
+            if mode == "cached":
+                log(f"Warming the page cache (at most {args.warm} s)")
+                pages = {k: v for k, v in url_files.items() if k in PAGE_KINDS}
+                files = url_files | server.warm(pages, args.warm)
+            log(f"{mode}: {args.duration} s per page kind, {args.connections} connections")
+            rows = measure_mode(server, files, kinds, args.duration, args.connections)
+            result["modes"][mode] = rows
+            if mode == "cached" and args.soak:
+                result["soak"] = soak(server, url_files, args)
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def soak(server: Server, url_files: dict[str, Path], args: argparse.Namespace) -> dict:
+    """Load every page kind mixed at 64 connections; report errors and workers' memory.
+
+    The production configuration (page cache on), over every URL of every kind, warmed or
+    not: hits and misses mixed, as when a crawler or a news peak meets the site.
+    """
+    mixed = [p for k, f in url_files.items() if k in PAGE_KINDS for p in f.read_text().split()]
+    random.Random(64).shuffle(mixed)
+    mixed_file = url_files["floor_hello"].parent / "mixed.txt"
+    mixed_file.write_text("\n".join(mixed) + "\n")
+    before = server.worker_rss_mb()
+    log(f"Soak: {args.soak} s at {args.soak_connections} connections, all kinds mixed")
+    with ThreadPoolExecutor(1) as pool:
+        timeline = pool.submit(server.sample_rss, args.soak - 1)
+        row = run_wrk(
+            server.base, mixed_file, duration=args.soak, connections=args.soak_connections
+        )
+    after = server.worker_rss_mb()
+    row |= {
+        "connections": args.soak_connections,
+        "rss_mb_before": before,
+        "rss_mb_after": after,
+        "rss_mb_every_10s": timeline.result(),
+    }
+    log(
+        f"  soak: {row['rps']:.0f} req/s, p99 {row['p99_ms']:.1f} ms, errors {row['errors']}, "
+        f"worker RSS {before} → {after} MB"
+    )
+    return row
+
+
+def check_targets(result: dict, growth: dict | None) -> list[str]:
+    """Return one line per target of issue 6: met, missed, or not measured."""
+    lines = []
+    article = result.get("probe", {}).get("article", {})
+    if "queries_max" in article:
+        ok = article["queries_max"] <= TARGETS["article_queries_max"]
+        lines.append(f"{'met ' if ok else 'MISS'} article page queries: {article['queries_max']}")
+    modes = result.get("modes", {})
+    for mode, key, floor in (
+        ("uncached", "rps_x_template", "uncached_article_vs_template_floor"),
+        ("cached", "rps_x_hello", "cached_article_vs_hello_floor"),
+    ):
+        row = modes.get(mode, {}).get("article", {})
+        if key in row:
+            ok = row[key] >= TARGETS[floor]
+            lines.append(
+                f"{'met ' if ok else 'MISS'} {mode} article req/s = {row[key]:.2f}× "
+                f"{key.removeprefix('rps_x_')} floor (target ≥ {TARGETS[floor]})"
+            )
+    if soaked := result.get("soak"):
+        ok = soaked["error_count"] == 0
+        lines.append(
+            f"{'met ' if ok else 'MISS'} soak errors: {soaked['error_count']} "
+            f"({soaked['errors']}); worker RSS {soaked['rss_mb_before']} → "
+            f"{soaked['rss_mb_after']} MB"
+        )
+    if result.get("database") == "postgresql":
+        row = modes.get("uncached", {}).get("search", {})
+        if "p99_ms" in row:
+            ok = row["p99_ms"] < TARGETS["pg_search_p99_ms"]
+            lines.append(f"{'met ' if ok else 'MISS'} PostgreSQL search p99 {row['p99_ms']} ms")
+    for kind, row in (growth or {}).items():
+        ok = row["p99_growth"] <= TARGETS["scale_p99_growth_max"]
+        lines.append(f"{'met ' if ok else 'MISS'} {kind} p99 growth ×{row['p99_growth']}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=int(os.environ.get("N") or 100_000))
+    parser.add_argument("--scale", help="Comma-separated sizes, e.g. 1000,10000,100000.")
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per page kind [10].")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--soak", type=int, default=60, help="Soak seconds; 0 skips it [60].")
+    parser.add_argument("--soak-connections", type=int, default=64)
+    parser.add_argument("--warm", type=int, default=120, help="Cache warm-up seconds [120].")
+    args = parser.parse_args(argv)
+    ensure_wrk()
+    started = time.monotonic()
+    sizes = [int(n) for n in args.scale.split(",")] if args.scale else [args.articles]
+    scaled = len(sizes) > 1
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    collect_env = base_env(database_url(sizes[0], scaled), "")
+    manage(collect_env, "collectstatic", "--noinput", "--verbosity", "0")
+    results: dict = {"started": stamp, "workers": WORKERS, "runs": {}}
+    with redis_server() as redis_url:
+        results["cache"] = "redis" if redis_url else "locmem (per worker)"
+        for n in sizes:
+            results["runs"][str(n)] = run_once(args, n, scaled=scaled, redis_url=redis_url)
+    growth = scale_growth({int(n): r["modes"]["uncached"] for n, r in results["runs"].items()})
+    results["scale"] = growth if scaled else {}
+    vendor = next(iter(results["runs"].values()))["database"]
+    print()
+    for n, run in results["runs"].items():
+        for mode, rows in run["modes"].items():
+            title = (
+                f"{mode.upper()} — {n} articles, {vendor}, gunicorn {WORKERS} workers, "
+                f"wrk {args.duration} s × {args.connections} connections per row; "
+                f"×tmpl/×hello = req/s ÷ floor req/s"
+            )
+            print(format_table(rows, run["probe"], title))
+            print()
+    if scaled:
+        print(format_scale(growth))
+        print()
+    last = results["runs"][str(sizes[-1])]
+    results["targets"] = check_targets(last, growth if scaled else None)
+    print("Targets (issue 6):")
+    for line in results["targets"]:
+        print(f"  {line}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    label = "scale" if scaled else str(sizes[0])
+    path = RESULTS_DIR / f"{stamp}-{vendor}-{label}.json"
+    results["seconds"] = round(time.monotonic() - started, 1)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nWritten: {path.relative_to(ROOT)} ({results['seconds']:.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

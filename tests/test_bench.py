@@ -1,0 +1,196 @@
+"""The benchmark: the data generator's newsroom, the floor views, and the runner's arithmetic.
+
+The load itself (gunicorn + wrk) runs in ``make bench`` only; here the generator fills the
+test database with 200 articles, and the runner's parsing of wrk's output is checked on
+a canned sample.
+"""
+
+import statistics
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Count
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles import images, sanitize, text
+from articles.models import Article, Author, Photo, Section
+from bench import run
+from bench.fill import fill
+
+N = 200
+
+
+@pytest.fixture
+def newsroom(db):
+    return fill(N, photo_size=(320, 180), progress=False)
+
+
+@pytest.mark.django_db
+def test_fill_makes_the_newsroom_the_issue_describes(newsroom):
+    assert Article.objects.count() == N
+    assert Section.objects.count() == 25
+    assert Author.objects.count() == 500
+    assert Author.objects.filter(kind=Author.Kind.ORGANIZATION).count() >= 3  # desks
+    assert Tag.objects.count() == 5000
+    per_article = Article.objects.annotate(
+        n_tags=Count("taggedarticle", distinct=True), n_authors=Count("bylines", distinct=True)
+    )
+    assert {a.n_tags for a in per_article} <= set(range(5, 9))
+    assert {a.n_authors for a in per_article} <= {1, 2, 3}
+    assert {a.n_authors for a in per_article} >= {1, 2}  # not everyone has one byline
+
+
+@pytest.mark.django_db
+def test_tag_use_is_skewed_like_a_real_archive(newsroom):
+    uses = sorted(
+        Tag.objects.annotate(n=Count("articles_taggedarticle_items"))
+        .filter(n__gt=0)
+        .values_list("n", flat=True),
+        reverse=True,
+    )
+    # A few tags are on a large share of articles, most on one or two.
+    assert uses[0] >= N * 0.25
+    assert statistics.median(uses) <= 2
+    assert uses[0] >= 10 * statistics.median(uses)
+
+
+@pytest.mark.django_db
+def test_readers_see_the_published_articles_spread_over_years(newsroom):
+    published = Article.objects.published()
+    assert N * 0.9 <= published.count() < N  # a few drafts
+    assert not published.filter(status=Article.Status.DRAFT).exists()
+    times = list(published.values_list("published_at", flat=True))
+    now = timezone.now()
+    assert max(times) <= now
+    assert min(times) >= now - timedelta(days=5 * 365 + 1)
+    assert max(times) - min(times) > timedelta(days=3 * 365)
+
+
+@pytest.mark.django_db
+def test_bodies_are_what_save_would_store(newsroom):
+    """bulk inserts skip Article.save(): bodies must already be clean, reading time right."""
+    for article in Article.objects.order_by("?")[:20]:
+        assert sanitize.clean_html(article.body) == article.body
+        words = len(text.html_to_text(article.body).split())
+        assert 600 <= words <= 1100
+        assert article.reading_time == text.reading_minutes(article.body)
+
+
+@pytest.mark.django_db
+def test_photos_share_a_few_real_files_with_their_renditions(newsroom):
+    assert Photo.objects.count() > 8
+    assert Photo.objects.values("image").distinct().count() == 8
+    storage = Photo._meta.get_field("image").storage
+    for photo in Photo.objects.order_by("?")[:10]:
+        assert storage.exists(photo.image.name)
+        files = images.rendition_files(photo)
+        assert files
+        assert all(storage.exists(item["name"]) for item in files.values())
+    assert Article.objects.filter(lead_photo__isnull=False).count() >= N * 0.8
+
+
+@pytest.mark.django_db
+def test_a_generated_article_is_a_readable_page(newsroom, client):
+    article = Article.objects.published().filter(lead_photo__isnull=False).first()
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert article.headline in response.text
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_database_holding_articles_unless_reused(newsroom, capsys):
+    with pytest.raises(CommandError, match=f"holds {N} articles"):
+        call_command("bench_data", articles=10, verbosity=0)
+    call_command("bench_data", articles=N, reuse=True)
+    assert f"it holds {N} articles" in capsys.readouterr().out
+    assert Article.objects.count() == N
+
+
+@pytest.mark.django_db
+def test_the_floor_views_answer_without_the_database(client, settings, django_assert_num_queries):
+    from django.test import modify_settings
+
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.BENCH_FLOOR_VIEWS = True
+    # As in newsroom/settings/bench.py: the floor is never a page cache hit.
+    settings.PAGE_CACHE_EXCLUDED_PREFIXES = (*settings.PAGE_CACHE_EXCLUDED_PREFIXES, "/bench/")
+    with modify_settings(INSTALLED_APPS={"append": "bench"}), django_assert_num_queries(0):
+        hello = client.get("/bench/hello/")
+        page = client.get("/bench/template/")
+    assert hello.status_code == 200 and hello.content == b"Hello from the newsroom.\n"
+    assert page.status_code == 200 and "<li>ITEM 10</li>" in page.text
+
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:40321
+  2 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    21.43ms    9.10ms  98.20ms   71.02%
+    Req/Sec   374.51     40.12   470.00     70.50%
+  Latency Distribution
+     50%   19.80ms
+     75%   26.10ms
+     90%   33.00ms
+     99%   52.71ms
+  7490 requests in 10.01s, 312.55MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 3
+Requests/sec:    748.25
+Transfer/sec:     31.22MB
+BENCH_JSON {"requests":7490,"duration_us":10010000,"bytes":327730000,"errors":{"connect":0,\
+"read":2,"write":0,"status":3,"timeout":1},"latency_us":{"min":2100,"mean":21430.5,\
+"max":98200,"stdev":9100.2,"p50":19800,"p75":26100,"p90":33000,"p99":52710,"p999":90100}}
+"""
+
+
+def test_wrk_output_is_read_from_the_lua_json_line():
+    row = run.parse_wrk(WRK_OUTPUT)
+    assert row["requests"] == 7490
+    assert row["rps"] == pytest.approx(748.3, abs=0.1)
+    assert (row["p50_ms"], row["p99_ms"], row["max_ms"]) == (19.8, 52.71, 98.2)
+    assert row["bytes_per_response"] == 43756
+    # 3 error statuses, 2 read errors, 1 timeout: the run is not clean.
+    assert row["errors"]["non_2xx_3xx"] == 3
+    assert row["error_count"] == 6
+
+
+def test_wrk_output_without_the_json_line_is_an_error():
+    with pytest.raises(ValueError, match="no BENCH_JSON"):
+        run.parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_every_figure_is_a_ratio_to_the_floors_of_the_same_run():
+    rows = run.with_ratios(
+        {
+            "floor_hello": {"rps": 2000.0, "p50_ms": 5.0, "p99_ms": 10.0},
+            "floor_template": {"rps": 1000.0, "p50_ms": 10.0, "p99_ms": 20.0},
+            "article": {"rps": 600.0, "p50_ms": 20.0, "p99_ms": 50.0},
+            "search": {"skipped": "404"},
+        }
+    )
+    article = rows["article"]
+    assert (article["rps_x_template"], article["rps_x_hello"]) == (0.6, 0.3)
+    assert (article["p50_x_template"], article["p99_x_template"]) == (2.0, 2.5)
+    assert rows["floor_template"]["rps_x_hello"] == 0.5
+    assert rows["search"] == {"skipped": "404"}
+    table = run.format_table(rows, {"article": {"queries_min": 7, "queries_max": 7}}, "T")
+    assert "search" in table and "skipped: 404" in table
+
+
+def test_the_scaling_run_reports_how_latency_grows():
+    growth = run.scale_growth(
+        {
+            1000: {"article": {"p50_ms": 10.0, "p99_ms": 20.0}, "tag": {"p50_ms": 8, "p99_ms": 16}},
+            100_000: {
+                "article": {"p50_ms": 11.0, "p99_ms": 24.0},
+                "tag": {"p50_ms": 40, "p99_ms": 80},
+            },
+        }
+    )
+    assert growth["article"]["p99_growth"] == 1.2
+    assert growth["tag"]["p99_growth"] == 5.0
+    targets = run.check_targets({}, growth)
+    assert "met  article p99 growth ×1.2" in targets
+    assert "MISS tag p99 growth ×5.0" in targets
