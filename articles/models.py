@@ -254,6 +254,11 @@ class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE)
 
     class Meta:
+        # A tag's articles newest first (ids follow creation) read off the index, with no
+        # sort of every article of a popular tag (tag pages, related articles).
+        indexes = (
+            models.Index(fields=("tag", "-content_object"), name="taggedarticle_tag_recent_idx"),
+        )
         verbose_name = "article tag"
         verbose_name_plural = "article tags"
 
@@ -389,9 +394,20 @@ class Article(models.Model):
         ordering = ("-published_at", "-id")
         indexes = (
             models.Index(fields=("-published_at", "-id"), name="article_recent_idx"),
-            models.Index(fields=("status", "-published_at"), name="article_status_pub_idx"),
+            # Public lists filter on status and order by (-published_at, -id): with the id in
+            # the index the newest page is read off it, with no sort of the whole archive.
             models.Index(
-                fields=("section", "status", "-published_at"), name="article_section_pub_idx"
+                fields=("status", "-published_at", "-id", "unpublish_at"),
+                name="article_status_recent_idx",
+            ),
+            models.Index(
+                fields=("section", "status", "-published_at", "-id"),
+                name="article_section_recent_idx",
+            ),
+            # The home page's lead: the newest featured article, else the newest.
+            models.Index(
+                fields=("status", "-featured", "-published_at", "-id"),
+                name="article_lead_idx",
             ),
         )
         constraints = (

@@ -8,7 +8,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -17,10 +16,10 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -29,6 +28,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from . import search, workflow
+from .cache import per_generation
 from .models import (
     Article,
     ArticleAuthor,
@@ -37,7 +37,9 @@ from .models import (
     Author,
     PreviewLink,
     Section,
+    TaggedArticle,
 )
+from .pagination import ArchivePaginator
 
 # Meta descriptions longer than this are cut by search engines anyway.
 DESCRIPTION_LENGTH = 160
@@ -47,6 +49,8 @@ SECTION_BLOCK_SIZE = 4
 RELATED_COUNT = 4
 # Related articles fall back to the section's newest: only this many are considered.
 RELATED_SECTION_POOL = 12
+# How many of each tag's newest articles are weighed for "related".
+RELATED_TAG_POOL = 40
 
 
 def describe(text: str) -> str:
@@ -77,6 +81,7 @@ class ArticleListMixin:
     """Own the public article queryset, pagination and page metadata for every list page."""
 
     paginate_by = settings.ARTICLES_PER_PAGE
+    paginator_class = ArchivePaginator  # newer / older, never a COUNT of the archive
     context_object_name = "articles"
 
     def get_queryset(self) -> QuerySet[Article]:
@@ -97,13 +102,28 @@ class ArticleListMixin:
         return context
 
 
+def home_lead(published: QuerySet[Article]) -> Article | None:
+    """Return the lead story: the newest featured article, else the newest.
+
+    One query: both candidates are LIMIT 1 subqueries read off an index, so the cost
+    does not grow with the archive.
+    """
+    newest = published.order_by("-published_at", "-id").values("pk")
+    newest_featured = newest.filter(featured=True)[:1]
+    found = teasers(
+        Article.objects.filter(Q(pk=Subquery(newest_featured)) | Q(pk=Subquery(newest[:1]))),
+        bylines=False,
+    ).order_by("-featured", "-published_at", "-id")
+    return next(iter(found), None)
+
+
 class HomeView(ArticleListMixin, ListView):
     """The front page: the lead story, the latest news, then a block per section.
 
     Page 2 and later are the plain archive. The first page runs a constant number of
     queries whatever the number of sections and articles: the lead, the latest page (and
-    its bylines), the lead's bylines, and every section's newest in one query (a window
-    function numbering each section's articles), leaving out what is already shown above.
+    its bylines), the lead's bylines, and every section's newest in one query (a LIMIT
+    subquery per section), leaving out what is already shown above.
     """
 
     template_name = "articles/article_list.html"
@@ -114,22 +134,20 @@ class HomeView(ArticleListMixin, ListView):
             return context
         published = Article.objects.published()
         # The newest featured article, else the newest: featured ones sort first.
-        lead = (
-            teasers(published, bylines=False).order_by("-featured", "-published_at", "-id").first()
-        )
+        lead = home_lead(published)
         latest = [article for article in context["articles"] if lead is None or article != lead]
         shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
-        newest_per_section = (
-            teasers(published.exclude(pk__in=shown), bylines=False)
-            .annotate(
-                row_number=Window(
-                    RowNumber(),
-                    partition_by=F("section_id"),
-                    order_by=(F("published_at").desc(), F("id").desc()),
-                )
-            )
-            .filter(row_number__lte=SECTION_BLOCK_SIZE)
-            .order_by("section__position", "section__name", "-published_at", "-id")
+        # Each section's few newest, not already shown: one LIMIT subquery per section,
+        # each an index range scan, so the cost follows the sections, not the archive.
+        sections = per_generation("section-nav", lambda: list(Section.objects.all()))
+        unshown = published.exclude(pk__in=shown)
+        newest = Q(pk__in=[])
+        for section in sections:
+            in_section = unshown.filter(section_id=section.pk).order_by("-published_at", "-id")
+            newest |= Q(pk__in=in_section.values("pk")[:SECTION_BLOCK_SIZE])
+        # The subqueries only yield public articles, so the outer query is a lookup by id.
+        newest_per_section = teasers(Article.objects.filter(newest), bylines=False).order_by(
+            "section__position", "section__name", "-published_at", "-id"
         )
         block_articles = list(newest_per_section)
         if lead is not None:
@@ -226,17 +244,37 @@ def article_notes(article: Article) -> list[ArticleNote]:
     return list(article.notes.all()) if getattr(article, "has_notes", True) else []
 
 
+def newest_tagged_sql(tag_ids: list[int], exclude_pk: int) -> tuple[str, list[int]]:
+    """Return SQL for the ids of each tag's newest few articles, and its parameters.
+
+    The newest by id (ids follow creation), read off the (tag, content_object) index, so
+    a tag on a tenth of the archive costs no more than a rare one. Plain SQL: building
+    the same with querysets took longer than running it.
+    """
+    table = TaggedArticle._meta.db_table
+    part = (
+        f"SELECT * FROM (SELECT content_object_id FROM {table} "
+        "WHERE tag_id = %s AND content_object_id <> %s "
+        "ORDER BY content_object_id DESC LIMIT %s) AS newest"
+    )
+    params: list[int] = []
+    for tag_id in tag_ids:
+        params += [tag_id, exclude_pk, RELATED_TAG_POOL]
+    return " UNION ALL ".join([part] * len(tag_ids)), params
+
+
 def related_and_neighbours(
     article: Article, count: int = RELATED_COUNT
 ) -> tuple[list[Article], Article | None, Article | None]:
     """Return the related articles, and the previous (older) and next (newer) in the section.
 
-    One query for all three. Related: published articles sharing the most tags with
-    ``article``, newest first on ties; when too few share a tag, the section's newest fill
-    the list (they share no tag, so they sort after; only the section's few newest are
-    considered, so the query stays small whatever the section's size). The neighbours are
-    scalar subqueries (newest older, oldest newer), which work alike on PostgreSQL and
-    SQLite, and sort first so the limit never cuts them off.
+    One query for all three. Related: among each of its tags' newest articles, those
+    sharing the most tags with ``article``, newest first on ties; when too few share a
+    tag, the section's newest fill the list (they share no tag, so they sort after; only
+    the section's few newest are considered, so the query stays small whatever the
+    section's size). Drafts among the candidates are dropped by ``published``. The
+    neighbours are scalar subqueries (newest older, oldest newer), which work alike on
+    PostgreSQL and SQLite, and sort first so the limit never cuts them off.
     """
     tag_ids = [tag.pk for tag in article.tags.all()]  # prefetched by with_related()
     published = Article.objects.published().exclude(pk=article.pk)
@@ -250,8 +288,17 @@ def related_and_neighbours(
     candidates = Q(pk__in=in_section.values("pk")[:RELATED_SECTION_POOL])
     candidates |= Q(pk=older_pk) | Q(pk=newer_pk)
     if tag_ids:
-        candidates |= Q(pk__in=published.filter(tags__in=tag_ids).values("pk"))
-    shared_tags = Count("tags", filter=Q(tags__in=tag_ids), distinct=True) if tag_ids else Value(0)
+        candidates |= Q(pk__in=RawSQL(*newest_tagged_sql(tag_ids, pk)))
+    # A count per candidate (an index lookup each), not a GROUP BY over the joined rows.
+    shared_tags = Coalesce(
+        Subquery(
+            TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
+            .values("content_object")
+            .annotate(shared=Count("pk"))
+            .values("shared")
+        ),
+        Value(0),
+    )
     is_neighbour = Case(
         When(Q(pk=older_pk) | Q(pk=newer_pk), then=Value(1)),
         default=Value(0),
