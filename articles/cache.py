@@ -4,11 +4,13 @@ Readers without a login get the stored copy of a public page (home, section, tag
 article, search, feeds, sitemaps); anyone logged in always gets the view's own answer, so
 an editor never sees a reader's copy and a reader never sees an editor's "Edit post" link.
 
-Invalidation is by *generation*: one number kept in the cache and made part of every page
-key. Saving or deleting anything a public page shows raises it (``articles.signals``), and
-so does code that changes rows without signals (``invalidate_pages()``), so the next
-request of every page renders afresh. The number lives in the cache itself, so with a
-shared cache (Redis, issue 6) every app process sees the same generation.
+Invalidation is by *generation*: one number kept in the cache and stored in every page
+entry; a page is served only if its number is the current one, read together with the
+page in one round trip. Saving or deleting anything a public page shows raises it
+(``articles.signals``), and so does code that changes rows without signals
+(``invalidate_pages()``), so the next request of every page renders afresh. The number
+lives in the cache itself, so with a shared cache (Redis, issue 6) every app process sees
+the same generation.
 
 Time changes pages too: a scheduled article appears, an ``unpublish_at`` hides one, both
 without a save. So no stored page outlives the next such moment, found with one query per
@@ -40,22 +42,27 @@ from django.utils.http import http_date, quote_etag, split_header_value
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
-# Headers of a stored page that are not kept: the middleware sets them on every answer, or
-# middleware outside this one adds them per request (the CSP header carries a nonce).
+# Stored pages: this prefix and a hash of the URL (the entry format is part of the prefix).
+PAGE_KEY_PREFIX = "pages:page:v2:"
+# Headers of a stored page that are not kept: middleware outside this one adds them per
+# request (the CSP header carries a nonce), or they say "miss"/are the view's own expiry.
 UNSTORED_HEADERS = frozenset(
     {
-        "cache-control",
         "content-length",
         "content-security-policy",
         "content-security-policy-report-only",
         "date",
-        "etag",
         "expires",
-        "last-modified",
         "set-cookie",
-        "vary",
         "x-cache",
     }
+)
+# Without one of these request headers there is nothing to revalidate.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
 )
 # A Vary on anything but these would need its own key; such responses are not stored.
 HANDLED_VARY = frozenset({"cookie", "accept-encoding"})
@@ -75,7 +82,7 @@ def current_generation(cache: BaseCache | None = None) -> int:
     """Return the pages' generation, starting one when the cache has none.
 
     A fresh generation is random, not 1: had the key been evicted, counting again from 1
-    could bring back pages stored under an old number.
+    could bring back pages stored with an old number.
     """
     cache = cache or page_cache()
     generation = cache.get(GENERATION_KEY)
@@ -182,13 +189,25 @@ def next_scheduled_change(cache: BaseCache, generation: int, since: datetime) ->
 
 
 # The middleware -----------------------------------------------------------------------
+#
+# A stored page is one tuple, read together with the generation in a single round trip:
+#   (generation, valid_until, etag, last_modified, content, headers, csp_attributes)
+# ``headers`` are the answer's own headers, validators and Vary included, ready to set;
+# ``last_modified`` is a whole-second timestamp; ``csp_attributes`` is () or pairs of a
+# per-view CSP (django.views.decorators.csp) that must travel with the page.
 
 
-def _page_key(request: HttpRequest, generation: int) -> str:
+def _page_key(request: HttpRequest) -> str:
     # Method-independent (HEAD shares GET's copy); the scheme and host are part of the
-    # page (canonical links, feed URLs are absolute).
+    # page (canonical links, feed URLs are absolute). No generation in the key: the entry
+    # carries its own, so one read fetches both, and a newer copy replaces an older one.
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"pages:page:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"{PAGE_KEY_PREFIX}{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:
+    # One round trip on every backend that talks to a server (MGET on Redis).
+    return cache.get_many(keys)
 
 
 def _has_messages(request: HttpRequest) -> bool:
@@ -239,55 +258,31 @@ def _storable(request: HttpRequest, response: HttpResponseBase) -> bool:
     return not (session is not None and session.modified)
 
 
-def _with_validators(response: HttpResponseBase, etag: str, rendered_at: float, hit: bool):
-    response["ETag"] = etag
-    response["Last-Modified"] = http_date(int(rendered_at))
-    response["Cache-Control"] = PUBLIC_CACHE_CONTROL
-    patch_vary_headers(response, ["Cookie"])
-    response["X-Cache"] = "hit" if hit else "miss"
-    return response
-
-
-def _conditional(request: HttpRequest, response: HttpResponseBase, entry: dict[str, Any]):
+def _conditional(
+    request: HttpRequest, response: HttpResponseBase, etag: str, last_modified: int
+) -> HttpResponseBase:
+    """Answer 304 (or 412) when the request's validators say so, else ``response``."""
+    meta = request.META
+    if not any(header in meta for header in CONDITIONAL_HEADERS):
+        return response
     answer = get_conditional_response(
-        request,
-        etag=entry["etag"],
-        last_modified=int(entry["rendered_at"]),
-        response=response,
+        request, etag=etag, last_modified=last_modified, response=response
     )
     if answer is not response:
         answer["X-Cache"] = response["X-Cache"]
     return answer
 
 
-def _from_entry(entry: dict[str, Any]) -> HttpResponse:
-    response = HttpResponse(entry["content"])
-    for name, value in entry["headers"]:
-        response[name] = value
-    for attribute, value in entry["attributes"].items():
+def _from_entry(entry: tuple) -> HttpResponse:
+    """Rebuild a stored page: the body and its ready headers, nothing computed again."""
+    response = HttpResponse(entry[4])
+    headers = response.headers
+    for name, value in entry[5]:
+        headers[name] = value
+    for attribute, value in entry[6]:
         setattr(response, attribute, value)
+    headers["X-Cache"] = "hit"
     return response
-
-
-def _entry_for(response: HttpResponseBase, rendered_at: float, valid_until: float) -> dict:
-    content = response.content
-    return {
-        "content": content,
-        "headers": [
-            (name, value)
-            for name, value in response.headers.items()
-            if name.lower() not in UNSTORED_HEADERS
-        ],
-        # A per-view CSP (django.views.decorators.csp) travels with the page.
-        "attributes": {
-            name: getattr(response, name)
-            for name in ("_csp_config", "_csp_ro_config")
-            if hasattr(response, name)
-        },
-        "etag": quote_etag(hashlib.sha256(content).hexdigest()[:40]),
-        "rendered_at": rendered_at,
-        "valid_until": valid_until,
-    }
 
 
 class PublicPageCacheMiddleware:
@@ -299,6 +294,10 @@ class PublicPageCacheMiddleware:
     content depends on the reader (a used nonce or CSRF token, a cookie, messages, a
     private Cache-Control) are never stored. ``X-Cache: hit|miss`` tells which it was.
     If the cache cannot be reached, pages are rendered as if there were no cache.
+
+    A hit is one cache round trip (the generation and the page together); a page is
+    served only if it was rendered under the current generation and is not past the
+    next scheduled change, so no process ever serves a copy older than the last edit.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -309,26 +308,30 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         cache = page_cache()
         try:
-            generation = current_generation(cache)
-            key = _page_key(request, generation)
-            entry = cache.get(key)
+            key = _page_key(request)
+            found = _read_many(cache, [GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY)
+            entry = found.get(key)
+            if (
+                entry is not None
+                and generation is not None
+                and entry[0] == generation
+                and entry[1] > time.time()
+            ):
+                return _conditional(request, _from_entry(entry), entry[2], entry[3])
+            if generation is None:
+                generation = current_generation(cache)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
             return self.get_response(request)
-
-        if entry is not None and entry["valid_until"] > time.time():
-            response = _with_validators(
-                _from_entry(entry), entry["etag"], entry["rendered_at"], True
-            )
-            return _conditional(request, response, entry)
 
         started = timezone.now()
         response = self.get_response(request)
         if not _storable(request, response):
             return response
-        entry = self._store(cache, key, generation, started, response)
-        _with_validators(response, entry["etag"], entry["rendered_at"], False)
-        return _conditional(request, response, entry)
+        etag, last_modified = self._store(cache, key, generation, started, response)
+        response["X-Cache"] = "miss"
+        return _conditional(request, response, etag, last_modified)
 
     def _store(
         self,
@@ -337,9 +340,10 @@ class PublicPageCacheMiddleware:
         generation: int,
         started: datetime,
         response: HttpResponseBase,
-    ) -> dict[str, Any]:
-        """Store ``response`` until the earliest of: the TTL, its own max-age, the next
-        scheduled change; return the entry (also when it is already too old to keep)."""
+    ) -> tuple[str, int]:
+        """Give ``response`` its validators and store it until the earliest of: the TTL,
+        its own max-age, the next scheduled change. Return its ETag and Last-Modified
+        (also when it is already too old to keep)."""
         rendered_at = started.timestamp()
         limits = [rendered_at + settings.PAGE_CACHE_SECONDS]
         max_age = get_max_age(response)
@@ -353,11 +357,37 @@ class PublicPageCacheMiddleware:
         if change is not None:
             limits.append(change)
         valid_until = min(limits)
-        entry = _entry_for(response, rendered_at, valid_until)
+
+        content = response.content
+        etag = quote_etag(hashlib.sha256(content).hexdigest()[:40])
+        last_modified = int(rendered_at)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
+        response["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        patch_vary_headers(response, ["Cookie"])
+
         timeout = valid_until - time.time()
-        if timeout > 0:
-            try:
-                cache.set(key, entry, math.ceil(timeout))
-            except Exception:
-                logger.exception("Page cache unavailable; page not stored")
-        return entry
+        if timeout <= 0:
+            return etag, last_modified
+        entry = (
+            generation,
+            valid_until,
+            etag,
+            last_modified,
+            content,
+            tuple(
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in UNSTORED_HEADERS
+            ),
+            tuple(
+                (name, getattr(response, name))
+                for name in ("_csp_config", "_csp_ro_config")
+                if hasattr(response, name)
+            ),
+        )
+        try:
+            cache.set(key, entry, math.ceil(timeout))
+        except Exception:
+            logger.exception("Page cache unavailable; page not stored")
+        return etag, last_modified

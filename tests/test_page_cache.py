@@ -1,22 +1,27 @@
 """The anonymous page cache: hits without queries, 304s, invalidation on every edit a reader
 would see, scheduled changes on time, and nothing private ever shared."""
 
+import itertools
+import socket
+import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.contrib import messages
 from django.contrib.auth.models import Permission
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.template import engines
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from articles.cache import invalidate_pages
+from articles import cache as page_cache_module
+from articles.cache import GENERATION_KEY, invalidate_pages
 from articles.models import Article, PreviewLink
 from articles.tags import merge_tags, rename_tag
 from tests.factories import (
@@ -68,6 +73,17 @@ def _leaves_a_message(request):
     return redirect("articles:home")
 
 
+# Edits another process saves while the next /test/slow/ page renders (queued by a test).
+EDITS_DURING_NEXT_RENDER = []
+RENDERS = itertools.count(1)
+
+
+def _slow_page(request):
+    while EDITS_DURING_NEXT_RENDER:
+        EDITS_DURING_NEXT_RENDER.pop()()
+    return HttpResponse(f"<p>Render {next(RENDERS)}</p>")
+
+
 urlpatterns = [
     path("test/cookie/", _sets_cookie),
     path("test/nonce/", _uses_nonce),
@@ -75,6 +91,7 @@ urlpatterns = [
     path("test/vary/", _varies_on_language),
     path("test/short/", _short_lived),
     path("test/message/", _leaves_a_message),
+    path("test/slow/", _slow_page),
     path("", include("newsroom.urls")),
 ]
 uses_test_views = pytest.mark.urls(__name__)
@@ -514,3 +531,93 @@ def test_last_modified_is_when_the_page_was_rendered(client, story):
         response = fetch(client, PAGES["home"])
 
     assert response["Last-Modified"] == http_date(moment.timestamp())
+
+
+# One round trip ------------------------------------------------------------------------
+
+
+class CountingCache:
+    """The page cache, noting the name of every call made to it."""
+
+    def __init__(self, cache):
+        self.cache = cache
+        self.calls = []
+
+    def __getattr__(self, name):
+        attribute = getattr(self.cache, name)
+        if not callable(attribute):
+            return attribute
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return attribute(*args, **kwargs)
+
+        return counted
+
+
+def test_a_hit_is_one_cache_round_trip_and_no_query(
+    client, story, monkeypatch, django_assert_num_queries
+):
+    counting = CountingCache(caches["default"])
+    monkeypatch.setattr(page_cache_module, "page_cache", lambda: counting)
+    warm(client, [PAGES["article"]])
+    counting.calls.clear()
+
+    with django_assert_num_queries(0):
+        response = fetch(client, PAGES["article"])
+
+    assert response["X-Cache"] == "hit"
+    assert counting.calls == ["get_many"]  # the generation and the page, together
+
+
+@uses_test_views
+def test_a_page_rendered_while_an_edit_was_saved_is_not_served_after_it(client):
+    EDITS_DURING_NEXT_RENDER.append(invalidate_pages)
+    during = fetch(client, "/test/slow/")  # rendered from the rows before the edit
+
+    after = fetch(client, "/test/slow/")
+    again = fetch(client, "/test/slow/")
+
+    assert [r["X-Cache"] for r in (during, after, again)] == ["miss", "miss", "hit"]
+    assert after.content != during.content
+    assert again.content == after.content
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_page_cache():
+    """The page cache in a real Redis, under keys of this test only (removed afterwards)."""
+    prefix = f"test-page-cache-{uuid.uuid4().hex}"
+    config = {
+        "BACKEND": "newsroom.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/13",
+        "KEY_PREFIX": prefix,
+    }
+    with override_settings(CACHES={"default": config}):
+        yield
+        server = caches["default"]._cache.get_client(write=True)
+        keys = list(server.scan_iter(f"{prefix}:*"))
+        if keys:
+            server.delete(*keys)
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+def test_with_redis_a_hit_follows_an_edit_made_by_another_process(client, story, redis_page_cache):
+    warm(client, [PAGES["article"]])
+    # Another app process: its own connection to the same Redis.
+    other_process = caches.create_connection("default")
+
+    other_process.incr(GENERATION_KEY)
+
+    assert fetch(client, PAGES["article"])["X-Cache"] == "miss"
+    assert fetch(client, PAGES["article"])["X-Cache"] == "hit"
+    story.headline = "Bridge reopens to traffic"
+    story.save()
+    assert "Bridge reopens to traffic" in text(fetch(client, PAGES["article"]))

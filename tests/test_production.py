@@ -175,7 +175,7 @@ PRINT_CACHE = (
 def test_redis_url_gives_a_shared_cache_and_sessions_in_it():
     out = run_python(PRINT_CACHE, prod_env(REDIS_URL="redis://127.0.0.1:6379/3"))
     assert out == {
-        "cache": "django.core.cache.backends.redis.RedisCache",
+        "cache": "newsroom.cache.RedisCache",
         "session": "django.contrib.sessions.backends.cached_db",
     }
 

@@ -119,7 +119,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, reusing its client (newsroom/cache.py).
+            "BACKEND": "newsroom.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A slow or gone Redis fails a cache call in seconds, not a whole request.
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
