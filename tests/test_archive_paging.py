@@ -40,3 +40,25 @@ def test_no_page_counts_the_archive(client, section):
     with CaptureQueriesContext(connection) as captured:
         client.get(section.get_absolute_url() + "?page=2")
     assert not [q for q in captured if "COUNT(" in q["sql"].upper()]
+
+
+@pytest.mark.parametrize("tagged", [25, 2])  # a tag on most articles (walked) or on few
+def test_tag_pages_are_newest_first_however_large_the_tag(client, tagged):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    articles = [
+        # Created in an order unlike their publish times (backdated, scheduled earlier).
+        ArticleFactory(published_at=now - timedelta(hours=(n * 7) % 30 + 1))
+        for n in range(30)
+    ]
+    for article in articles[:tagged]:
+        article.tags.add("energy")
+    expected = sorted(articles[:tagged], key=lambda a: (a.published_at, a.pk), reverse=True)
+
+    page = client.get("/tag/energy/")
+
+    shown = [a.pk for a in page.context["articles"]]
+    assert shown == [a.pk for a in expected][: settings.ARTICLES_PER_PAGE]
