@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import BaseCache, caches
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -391,3 +392,38 @@ class PublicPageCacheMiddleware:
         except Exception:
             logger.exception("Page cache unavailable; page not stored")
         return etag, last_modified
+
+
+class EarlyPageCacheHitMiddleware:
+    """Answer page-cache hits for readers without a session before the session middleware.
+
+    A request with no session cookie and no messages cookie comes from someone not
+    logged in with nothing waiting for them: what ``PublicPageCacheMiddleware`` would
+    serve it is known without loading a session or a user, so a hit is answered here
+    and skips the session, CSRF, authentication, two-factor, message and lockout
+    middleware. Everything else (misses, storing, logged-in users) passes through to
+    ``PublicPageCacheMiddleware`` further in, which stays the only one that stores.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if (
+            not getattr(settings, "PAGE_CACHE_ENABLED", True)
+            or request.method not in ("GET", "HEAD")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or CookieStorage.cookie_name in request.COOKIES
+            or request.path.startswith(tuple(settings.PAGE_CACHE_EXCLUDED_PREFIXES))
+        ):
+            return self.get_response(request)
+        try:
+            key = _page_key(request)
+            found = _read_many(page_cache(), [GENERATION_KEY, key])
+        except Exception:
+            return self.get_response(request)  # the inner middleware logs it
+        generation, entry = found.get(GENERATION_KEY), found.get(key)
+        fresh = entry is not None and entry[0] == generation and entry[1] > time.time()
+        if fresh and generation is not None:
+            return _conditional(request, _from_entry(entry), entry[2], entry[3])
+        return self.get_response(request)

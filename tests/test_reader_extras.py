@@ -65,3 +65,31 @@ def test_an_approved_comment_shows_on_the_next_request_of_the_cached_page(client
     comment.save()
 
     assert "Pending words" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_reader_with_a_message_waiting_gets_the_page_with_it_not_the_cached_copy(client):
+    article = ArticleFactory()
+    assert client.get(article.get_absolute_url())["X-Cache"] == "miss"
+    assert client.get(article.get_absolute_url())["X-Cache"] == "hit"
+
+    response = client.post(
+        reverse("comments:post", args=[article.slug]),
+        {"name": "Olena", "email": "o@example.org", "text": "Thanks.", "website": ""},
+        HTTP_SEC_FETCH_SITE="same-origin",
+        follow=True,
+    )
+
+    assert "your comment is waiting for moderation" in response.content.decode()
+    assert client.get(article.get_absolute_url())["X-Cache"] == "hit"  # and then the copy
+
+
+def test_a_logged_in_editor_never_gets_the_early_cached_copy(admin_client):
+    article = ArticleFactory()
+    reader = Client()
+    reader.get(article.get_absolute_url())
+    assert reader.get(article.get_absolute_url())["X-Cache"] == "hit"
+
+    page = admin_client.get(article.get_absolute_url())
+
+    assert "X-Cache" not in page
+    assert "Edit post" in page.content.decode()

@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "articles.middleware.AdminContentSecurityPolicyMiddleware",
+    # Page-cache hits for readers with no session cookie, before sessions and users are
+    # loaded (articles/cache.py); misses and everyone else go on to the page cache below.
+    "articles.cache.EarlyPageCacheHitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
