@@ -30,6 +30,9 @@ from . import text
 from .models import Article
 
 MAX_QUERY_LENGTH = 200
+# Results are ranked among the newest this many matches: a word found in most of the
+# archive then costs the same as a rare one (news readers want the recent anyway).
+RESULT_POOL = 500
 # The SQLite fallback ANDs one LIKE per term over three columns: keep that bounded.
 MAX_TERMS = 8
 SNIPPET_WORDS = 30
@@ -109,8 +112,9 @@ def _full_text(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
         output_field=TextField(),
     )
     options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
+    newest = articles.filter(search_vector=search).order_by("-published_at", "-id")
     return (
-        articles.filter(search_vector=search)
+        articles.filter(pk__in=newest.values("pk")[:RESULT_POOL])
         .annotate(
             rank=SearchRank(F("search_vector"), search),
             headline_marked=SearchHeadline("headline", search, highlight_all=True, **options),
@@ -138,8 +142,9 @@ def _substring(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
         matches &= Q(headline__icontains=term) | Q(dek__icontains=term) | Q(body__icontains=term)
         headline_hits |= Q(headline__icontains=term)
     # The body stays: the snippet is cut from it in Python (SQLite has no ts_headline).
+    newest = articles.filter(matches).order_by("-published_at", "-id")
     return (
-        articles.filter(matches)
+        articles.filter(pk__in=newest.values("pk")[:RESULT_POOL])
         .annotate(
             headline_hit=Case(When(headline_hits, then=1), default=0, output_field=IntegerField())
         )

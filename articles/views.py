@@ -464,6 +464,7 @@ class SearchView(ListView):
         search.highlight(context["articles"], self.query)
         context["query"] = self.query
         context["full_text"] = search.is_full_text()  # quotes and -word work only there
+        context["result_pool"] = search.RESULT_POOL
         # Pagination links keep the query (urlencoded; the template escapes the "&").
         context["page_query"] = urlencode({"q": self.query}) if self.query else ""
         return context

@@ -390,6 +390,8 @@ def make_results(count: int) -> None:
 
 
 def search_queries(client, query: str = "comet") -> int:
+    """Queries of a results page, once the generation's shared values are known."""
+    search_page(client, query)  # the section navigation, computed once per generation
     with CaptureQueriesContext(connection) as captured:
         search_page(client, query)
     return len(captured)
@@ -461,3 +463,15 @@ def test_the_planner_can_use_the_gin_index():
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "article_search_vector_gin" in plan, plan
+
+
+def test_a_word_in_much_of_the_archive_is_ranked_among_its_newest_matches(client, monkeypatch):
+    from articles import search as search_module
+
+    monkeypatch.setattr(search_module, "RESULT_POOL", 3)
+    make_results(5)
+
+    page = search_page(client, "comet").content.decode()
+
+    assert "The 3 newest matching articles" in page
+    assert "sighting 4<" in page and "sighting 0<" not in page
