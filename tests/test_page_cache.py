@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.contrib import messages
-from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -29,8 +28,8 @@ from tests.factories import (
     AuthorFactory,
     PhotoFactory,
     SectionFactory,
-    UserFactory,
 )
+from tests.test_views import make_editor
 
 pytestmark = pytest.mark.django_db
 
@@ -95,18 +94,6 @@ urlpatterns = [
     path("", include("newsroom.urls")),
 ]
 uses_test_views = pytest.mark.urls(__name__)
-
-
-def make_editor():
-    """Return a staff user who may edit and publish everyone's articles."""
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="articles",
-            codename__in=("change_article", "edit_others_article", "publish_article"),
-        )
-    )
-    return user
 
 
 def text(response) -> str:

@@ -84,6 +84,11 @@ def test_prod_passes_the_deployment_checks():
         "DJANGO_SECRET_KEY": "k3!" + "a1B2c3D4e5F6g7H8" * 4,
         "DJANGO_ALLOWED_HOSTS": "news.example.org",
     }
+    assert_deploy_check_clean(env)
+
+
+def assert_deploy_check_clean(env: dict[str, str]) -> None:
+    """Run ``check --deploy`` in a process with ``env``; assert it reports nothing."""
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
