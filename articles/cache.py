@@ -211,6 +211,21 @@ def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:
     return cache.get_many(keys)
 
 
+def _lookup(
+    request: HttpRequest, cache: BaseCache, key: str
+) -> tuple[HttpResponseBase | None, int | None]:
+    """Return the stored answer to ``request`` (or None) and the current generation.
+
+    One round trip reads both; a copy is served only if it was rendered under the
+    current generation and is not past the next scheduled change.
+    """
+    found = _read_many(cache, [GENERATION_KEY, key])
+    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    if entry is None or generation is None or entry[0] != generation or entry[1] <= time.time():
+        return None, generation
+    return _conditional(request, _from_entry(entry), entry[2], entry[3]), generation
+
+
 def _has_messages(request: HttpRequest) -> bool:
     storage = getattr(request, "_messages", None)
     return storage is not None and len(storage) > 0
@@ -310,16 +325,9 @@ class PublicPageCacheMiddleware:
         cache = page_cache()
         try:
             key = _page_key(request)
-            found = _read_many(cache, [GENERATION_KEY, key])
-            generation = found.get(GENERATION_KEY)
-            entry = found.get(key)
-            if (
-                entry is not None
-                and generation is not None
-                and entry[0] == generation
-                and entry[1] > time.time()
-            ):
-                return _conditional(request, _from_entry(entry), entry[2], entry[3])
+            hit, generation = _lookup(request, cache, key)
+            if hit is not None:
+                return hit
             if generation is None:
                 generation = current_generation(cache)
         except Exception:
@@ -418,12 +426,7 @@ class EarlyPageCacheHitMiddleware:
         ):
             return self.get_response(request)
         try:
-            key = _page_key(request)
-            found = _read_many(page_cache(), [GENERATION_KEY, key])
+            hit, _ = _lookup(request, page_cache(), _page_key(request))
         except Exception:
             return self.get_response(request)  # the inner middleware logs it
-        generation, entry = found.get(GENERATION_KEY), found.get(key)
-        fresh = entry is not None and entry[0] == generation and entry[1] > time.time()
-        if fresh and generation is not None:
-            return _conditional(request, _from_entry(entry), entry[2], entry[3])
-        return self.get_response(request)
+        return hit if hit is not None else self.get_response(request)

@@ -101,6 +101,12 @@ def search_articles(query: str) -> QuerySet[Article]:
     return _substring(articles, query)
 
 
+def newest_matches(articles: QuerySet[Article], matches: Q) -> QuerySet[Article]:
+    """Return ``articles`` among the newest ``RESULT_POOL`` that satisfy ``matches``."""
+    newest = articles.filter(matches).order_by("-published_at", "-id")
+    return articles.filter(pk__in=newest.values("pk")[:RESULT_POOL])
+
+
 def _full_text(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
     search = SearchQuery(query, search_type="websearch", config=CONFIG)
     body_text = Func(
@@ -112,9 +118,8 @@ def _full_text(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
         output_field=TextField(),
     )
     options = {"config": CONFIG, "start_sel": START, "stop_sel": STOP}
-    newest = articles.filter(search_vector=search).order_by("-published_at", "-id")
     return (
-        articles.filter(pk__in=newest.values("pk")[:RESULT_POOL])
+        newest_matches(articles, Q(search_vector=search))
         .annotate(
             rank=SearchRank(F("search_vector"), search),
             headline_marked=SearchHeadline("headline", search, highlight_all=True, **options),
@@ -142,9 +147,8 @@ def _substring(articles: QuerySet[Article], query: str) -> QuerySet[Article]:
         matches &= Q(headline__icontains=term) | Q(dek__icontains=term) | Q(body__icontains=term)
         headline_hits |= Q(headline__icontains=term)
     # The body stays: the snippet is cut from it in Python (SQLite has no ts_headline).
-    newest = articles.filter(matches).order_by("-published_at", "-id")
     return (
-        articles.filter(pk__in=newest.values("pk")[:RESULT_POOL])
+        newest_matches(articles, matches)
         .annotate(
             headline_hit=Case(When(headline_hits, then=1), default=0, output_field=IntegerField())
         )

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 import wave
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,13 +26,15 @@ class NarrationError(Exception):
     """The engine could not make the audio; the message says why, for the editor."""
 
 
-class BaseNarrationBackend:
+class BaseNarrationBackend(ABC):
+    """What ``settings.NARRATION_BACKEND`` names: an engine turning text into MP3."""
+
     #: Shown in the admin next to the audio.
     name = "text-to-speech"
 
+    @abstractmethod
     def synthesize(self, text: str, progress: Progress | None = None) -> bytes:
-        """Return MP3 audio of ``text`` read aloud."""
-        raise NotImplementedError
+        """Return MP3 audio of ``text`` read aloud; raise NarrationError when it cannot."""
 
 
 class EspeakNGBackend(BaseNarrationBackend):
