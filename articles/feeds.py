@@ -27,8 +27,9 @@ from taggit.models import Tag
 
 from . import text
 from .images import rendition_files
-from .models import Article, Author, Photo, Section
+from .models import Article, ArticleAuthor, Author, Photo, Section, TaggedArticle
 from .templatetags.newsroom import audio_type
+from .views import linked_newest_first
 
 FEED_LENGTH = 20
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -254,7 +255,8 @@ class TagFeed(ArticleFeed):
         return reverse("articles:tag", kwargs={"slug": obj.slug})
 
     def articles(self, obj: Tag) -> QuerySet[Article]:
-        return super().articles(obj).filter(tags=obj)
+        tagged = TaggedArticle.objects.filter(tag=obj)
+        return linked_newest_first(super().articles(obj), tagged, "content_object")
 
 
 class TagAtomFeed(AtomFeedMixin, TagFeed):
@@ -275,7 +277,8 @@ class AuthorFeed(ArticleFeed):
         return obj.get_absolute_url()
 
     def articles(self, obj: Author) -> QuerySet[Article]:
-        return super().articles(obj).filter(bylines__author=obj)
+        bylines = ArticleAuthor.objects.filter(author=obj)
+        return linked_newest_first(super().articles(obj), bylines, "article")
 
 
 class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):

@@ -6,14 +6,13 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles.models import Article, Photo, TagRedirect
 from tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, SectionFactory
+from tests.pages import GENERATION_QUERIES, cold_page_queries, fresh_page_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -269,13 +268,14 @@ def test_feeds_run_a_constant_number_of_queries(client, name):
     obj = objects.get(name.split("_")[0])
     url = feed_url(name, obj)
 
-    with CaptureQueriesContext(connection) as small:
-        assert client.get(url).status_code == 200
+    small = fresh_page_queries(client, url)
     make_articles(15, section, author)
-    with CaptureQueriesContext(connection) as large:
-        response = client.get(url)
+    large = fresh_page_queries(client, url)
+    first_after_an_edit = cold_page_queries(client, url)
+    response = client.get(url)
 
-    assert len(large) == len(small) <= 5
+    assert large == small <= 5
+    assert first_after_an_edit <= large + GENERATION_QUERIES
     assert len(re.findall(rb"<(?:item|entry)>", response.content)) == 17
 
 
