@@ -1,7 +1,8 @@
 """Sitemaps for search engines: articles, sections, tags and authors, Google News, robots.txt.
 
-``/sitemap.xml`` is an index of one sitemap per kind (``/sitemap-<kind>.xml``, paginated by
-Django past 50,000 URLs) plus the Google News sitemap, each with the time it last changed.
+``/sitemap.xml`` is an index of one sitemap per kind (``/sitemap-<kind>.xml``, in pages of
+1,000 ids, see ``IdBlockPaginator``) plus the Google News sitemap, each with the time it
+last changed.
 Only published articles count: a tag or an author appears once one of their articles is
 public. Every sitemap runs the same few queries whatever the number of rows, each cheap at
 100,000 articles: an article's and a section's ``lastmod`` come with the rows (a section's
@@ -11,13 +12,15 @@ each one's articles cost seconds), and the index dates every sitemap by the newe
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Exists, Max, OuterRef, QuerySet, Subquery
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -76,19 +79,61 @@ class SlugPaths:
         return f"{self.before}{quote(slug)}{self.after}"
 
 
-class ArticleSitemap(Sitemap):
+class IdBlockPaginator:
+    """A sitemap's pages as blocks of primary keys: page N lists the items whose id is in
+    ``((N - 1) * per_page, N * per_page]``.
+
+    Django's paginator counts every item (for the index) and reaches page N with an
+    OFFSET, both of which cost more as the archive grows; a block of ids is one range of
+    the primary key on any page, and the number of pages is one probe of the highest id.
+    An item keeps its page for good, so a crawler finds the old pages unchanged. A block
+    whose rows were all deleted or are unpublished is an empty, valid ``<urlset>``.
+    """
+
+    def __init__(self, items: QuerySet, per_page: int) -> None:
+        self.items = items
+        self.per_page = per_page
+
+    @cached_property
+    def num_pages(self) -> int:
+        highest = self.items.order_by("-pk").values_list("pk", flat=True).first() or 0
+        return max(1, math.ceil(highest / self.per_page))
+
+    def validate_number(self, number: int | str) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer.") from None
+        if not 1 <= number <= self.num_pages:
+            raise EmptyPage("That page contains no results.")
+        return number
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        block = self.items.filter(pk__gt=start, pk__lte=start + self.per_page).order_by("pk")
+        return Page(list(block), number, self)
+
+
+class BlockSitemap(Sitemap):
+    """A sitemap in pages of ``limit`` ids (``IdBlockPaginator``).
+
+    1,000 a page, not the protocol's 50,000: every page costs the same few milliseconds
+    on an archive of any size, and the index lists the pages.
+    """
+
+    limit = 1000
+
+    @cached_property
+    def paginator(self) -> IdBlockPaginator:
+        return IdBlockPaginator(self.items(), self.limit)
+
+
+class ArticleSitemap(BlockSitemap):
     changefreq = "daily"
-    # 5,000 URLs a page, not the protocol's 50,000: each page renders in a fraction of a
-    # second on a large archive (the index lists the pages).
-    limit = 5_000
 
     def items(self) -> QuerySet[Article]:
-        return (
-            Article.objects.published()
-            .annotate(changed=article_lastmod())
-            .only("slug")
-            .order_by("-published_at", "-id")
-        )
+        return Article.objects.published().annotate(changed=article_lastmod()).only("slug")
 
     def location(self, item: Article) -> str:
         return self.paths(item.slug)
@@ -104,7 +149,7 @@ class ArticleSitemap(Sitemap):
         return latest_change()
 
 
-class _ListPageSitemap(Sitemap):
+class _ListPageSitemap(BlockSitemap):
     """Sitemap of list pages (sections, tags, authors), listed in a constant few queries.
 
     A tag's or an author's page has no ``lastmod`` of its own (optional in the protocol):
@@ -148,12 +193,21 @@ class SectionSitemap(_ListPageSitemap):
         return self.items().aggregate(latest=Max("changed"))["latest"]
 
 
+# Tags and authors with a public article: "its first public article is not null", a
+# probe per row. As an EXISTS, PostgreSQL joined every tagging with every article first
+# (190 ms a page at 100,000 articles).
+
+
 class TagSitemap(_ListPageSitemap):
     url_name = "articles:tag"
 
     def items(self) -> QuerySet[Tag]:
         public = Article.objects.published().filter(tags=OuterRef("pk"))
-        return Tag.objects.filter(Exists(public)).only("slug").order_by("name", "pk")
+        return (
+            Tag.objects.alias(public=Subquery(public.order_by().values("pk")[:1]))
+            .filter(public__isnull=False)
+            .only("slug")
+        )
 
 
 class AuthorSitemap(_ListPageSitemap):
@@ -161,7 +215,11 @@ class AuthorSitemap(_ListPageSitemap):
 
     def items(self) -> QuerySet[Author]:
         public = Article.objects.published().filter(bylines__author=OuterRef("pk"))
-        return Author.objects.filter(Exists(public)).only("slug").order_by("name", "pk")
+        return (
+            Author.objects.alias(public=Subquery(public.order_by().values("pk")[:1]))
+            .filter(public__isnull=False)
+            .only("slug")
+        )
 
 
 SITEMAPS = {

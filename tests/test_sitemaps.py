@@ -125,6 +125,31 @@ def test_list_page_lastmod_is_its_newest_public_article(client):
     assert lastmod == max(newest.updated_at, newest.published_at).replace(microsecond=0)
 
 
+def test_article_sitemap_pages_are_blocks_of_ids_listed_in_the_index(client, monkeypatch):
+    from articles.sitemaps import BlockSitemap
+
+    monkeypatch.setattr(BlockSitemap, "limit", 2)
+    articles = [ArticleFactory() for _ in range(5)]
+    Article.objects.filter(pk=articles[1].pk).update(status=Article.Status.DRAFT)
+    public = [a for a in articles if a.pk != articles[1].pk]
+    first_page = (articles[0].pk - 1) // 2 + 1
+    last_page = (articles[-1].pk - 1) // 2 + 1
+
+    index = locs(client, reverse("articles:sitemap_index"))
+    pages = [loc for loc in index if loc.startswith(absolute(sitemap_url("articles")))]
+    assert pages[0] == absolute(sitemap_url("articles"))
+    assert pages[-1] == absolute(f"{sitemap_url('articles')}?p={last_page}")
+    listed = []
+    for page in range(first_page, last_page + 1):
+        with CaptureQueriesContext(connection) as queries:
+            listed += locs(client, f"{sitemap_url('articles')}?p={page}")
+        assert len(queries) <= 2  # the highest id, then the block: never a COUNT or OFFSET
+        assert "OFFSET" not in queries[-1]["sql"] and "COUNT(" not in queries[-1]["sql"]
+    assert sorted(listed) == sorted(absolute(a.get_absolute_url()) for a in public)
+    assert client.get(f"{sitemap_url('articles')}?p={last_page + 1}").status_code == 404
+    assert client.get(f"{sitemap_url('articles')}?p=two").status_code == 404
+
+
 # Google News -------------------------------------------------------------------
 
 
