@@ -191,6 +191,7 @@ def test_the_scaling_run_reports_how_latency_grows():
     )
     assert growth["article"]["p99_growth"] == 1.2
     assert growth["tag"]["p99_growth"] == 5.0
-    targets = run.check_targets({}, growth)
-    assert "met  article p99 growth ×1.2" in targets
-    assert "MISS tag p99 growth ×5.0" in targets
+    targets = run.check_targets({}, {"latency": growth})
+    assert "met  article p99 growth ×1.2 (latency)" in targets
+    assert "MISS tag p99 growth ×5.0 (latency)" in targets
+    assert "Scaling (latency)" in run.format_scale(growth, "latency")
