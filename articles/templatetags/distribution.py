@@ -8,8 +8,8 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from taggit.models import Tag
 
 from articles.models import Author, Section
@@ -59,3 +59,23 @@ def w3c_datetime(value: datetime | None) -> str:
             value = timezone.localtime(value)
         return value.isoformat(timespec="seconds")
     return value.isoformat()
+
+
+@register.simple_tag
+def urlset_entries(urlset: list[dict]) -> SafeString:
+    """Return the ``<url>`` elements of a sitemap page (the dicts Django's sitemap view makes).
+
+    One Python loop instead of a template loop: a page lists 1,000 URLs, and the template
+    loop was most of its time. Locations are escaped; dates are W3C datetimes.
+    """
+    parts = []
+    for url in urlset:
+        parts.append(f"  <url>\n    <loc>{escape(url['location'])}</loc>")
+        if url["lastmod"]:
+            parts.append(f"\n    <lastmod>{w3c_datetime(url['lastmod'])}</lastmod>")
+        if url["changefreq"]:
+            parts.append(f"\n    <changefreq>{escape(url['changefreq'])}</changefreq>")
+        if url["priority"]:
+            parts.append(f"\n    <priority>{escape(url['priority'])}</priority>")
+        parts.append("\n  </url>\n")
+    return mark_safe("".join(parts))  # every value above is escaped
