@@ -391,3 +391,21 @@ print(json.dumps({{
     # An unhashed name may change at the next deploy: a short cache only.
     assert out["plain_status"] == 200
     assert out["plain_cache"] == "max-age=60, public"
+
+
+def test_gunicorn_workers_freeze_long_lived_objects_out_of_the_collector(monkeypatch):
+    import gc
+    import importlib.util
+    from types import SimpleNamespace
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", BASE_DIR / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append("freeze"))
+
+    conf.post_worker_init(SimpleNamespace(nr=0))
+    assert frozen == ["freeze"]  # once the app is loaded
+    for nr in range(1, conf.GC_FREEZE_AFTER_REQUESTS + 50):
+        conf.post_request(SimpleNamespace(nr=nr), None, {}, None)
+    assert frozen == ["freeze", "freeze"]  # and once after the first requests, only once
