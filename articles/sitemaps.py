@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.db import connection
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Greatest
 from django.http import HttpRequest, HttpResponse
@@ -81,13 +82,15 @@ class SlugPaths:
 
 class IdBlockPaginator:
     """A sitemap's pages as blocks of primary keys: page N lists the items whose id is in
-    ``((N - 1) * per_page, N * per_page]``.
+    ``(base + (N - 1) * per_page, base + N * per_page]``, ``base`` being one less than the
+    lowest id among the items.
 
     Django's paginator counts every item (for the index) and reaches page N with an
     OFFSET, both of which cost more as the archive grows; a block of ids is one range of
-    the primary key on any page, and the number of pages is one probe of the highest id.
-    An item keeps its page for good, so a crawler finds the old pages unchanged. A block
-    whose rows were all deleted or are unpublished is an empty, valid ``<urlset>``.
+    the primary key on any page, and the number of pages comes from two index probes
+    (the lowest and the highest id) in one query. An item keeps its page as long as the
+    oldest item stays, so a crawler finds the old pages unchanged. A block whose rows
+    were all deleted or unpublished is an empty, valid ``<urlset>``.
     """
 
     def __init__(self, items: QuerySet, per_page: int) -> None:
@@ -95,9 +98,23 @@ class IdBlockPaginator:
         self.per_page = per_page
 
     @cached_property
+    def bounds(self) -> tuple[int, int]:
+        """Return (base, highest id); (0, 0) when there is no item."""
+        ids = self.items.values_list("pk", flat=True)
+        parts, params = [], []
+        for ordered in (ids.order_by("pk")[:1], ids.order_by("-pk")[:1]):
+            sql, part_params = ordered.query.sql_with_params()
+            parts.append(f"SELECT * FROM ({sql}) AS bound")
+            params += part_params
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            found = [row[0] for row in cursor.fetchall()]
+        return (min(found) - 1, max(found)) if found else (0, 0)
+
+    @cached_property
     def num_pages(self) -> int:
-        highest = self.items.order_by("-pk").values_list("pk", flat=True).first() or 0
-        return max(1, math.ceil(highest / self.per_page))
+        base, highest = self.bounds
+        return max(1, math.ceil((highest - base) / self.per_page))
 
     def validate_number(self, number: int | str) -> int:
         try:
@@ -110,7 +127,7 @@ class IdBlockPaginator:
 
     def page(self, number: int | str) -> Page:
         number = self.validate_number(number)
-        start = (number - 1) * self.per_page
+        start = self.bounds[0] + (number - 1) * self.per_page
         block = self.items.filter(pk__gt=start, pk__lte=start + self.per_page).order_by("pk")
         return Page(list(block), number, self)
 

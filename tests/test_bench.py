@@ -100,6 +100,21 @@ def test_a_generated_article_is_a_readable_page(newsroom, client):
 
 
 @pytest.mark.django_db
+def test_generated_articles_are_found_by_search_and_the_trigger_is_back_on(newsroom, client):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the search vectors and their trigger are PostgreSQL's")
+    assert not Article.objects.filter(search_vector__isnull=True).exists()
+    article = Article.objects.published().first()
+    word = article.headline.split()[0]
+    assert article in Article.objects.filter(search_vector=word)
+    # The trigger is enabled again: a new headline is searchable at once.
+    Article.objects.filter(pk=article.pk).update(headline="Zyzzogeton sighted in Kyiv")
+    assert Article.objects.filter(search_vector="zyzzogeton").get() == article
+
+
+@pytest.mark.django_db
 def test_the_command_refuses_a_database_holding_articles_unless_reused(newsroom, capsys):
     with pytest.raises(CommandError, match=f"holds {N} articles"):
         call_command("bench_data", articles=10, verbosity=0)
