@@ -128,6 +128,13 @@ def test_time_zone_defaults_to_kyiv_and_follows_the_environment():
     assert values["time_zone"] == "Europe/Warsaw"
 
 
+def test_log_level_is_read_in_either_case():
+    # gunicorn.conf.py reads LOG_LEVEL too, in lower case; Django's logging wants upper.
+    for level in ("warning", "WARNING"):
+        result = run_settings("newsroom.settings.dev", LOG_LEVEL=level)
+        assert result.returncode == 0, result.stderr
+
+
 def test_dev_settings_have_debug_on_and_local_hosts():
     values = printed(run_settings("newsroom.settings.dev"))
     assert values["debug"] == "True"

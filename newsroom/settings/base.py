@@ -363,15 +363,17 @@ NARRATION_BACKEND = os.environ.get("NARRATION_BACKEND", "narration.backends.Espe
 NARRATION_OPTIONS = {"voice": os.environ.get("NARRATION_VOICE", "en-us"), "words_per_minute": 165}
 AUDIO_MAX_SECONDS = int(os.environ.get("AUDIO_MAX_SECONDS", 3 * 60 * 60))
 
+# "warning" or "WARNING" (gunicorn.conf.py reads the same variable, in lower case).
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django": {
             "handlers": ["console"],
-            "level": os.environ.get("LOG_LEVEL", "INFO"),
+            "level": LOG_LEVEL,
             "propagate": False,
         },
         "django.db.backends": {"level": "INFO"},
