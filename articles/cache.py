@@ -26,7 +26,9 @@ import hashlib
 import logging
 import math
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -117,6 +119,7 @@ def per_generation(name: str, compute: Callable[[], Any]) -> Any:
 
 
 def _bump_generation() -> None:
+    local_copies.forget()
     cache = page_cache()
     try:
         try:
@@ -211,18 +214,96 @@ def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:
     return cache.get_many(keys)
 
 
+class LocalCopies:
+    """This process's copies of the pages it served lately, in front of a shared cache.
+
+    With Redis, the round trip of a hit was a third of its time. A copy kept here is
+    served without one while the generation this process last read is younger than
+    ``PAGE_CACHE_LOCAL_SECONDS``: an edit made through another process shows here at
+    most that long after (0.1 s by default), one made through this one at once
+    (``invalidate_pages`` and the signals forget the copies). A new generation drops
+    every copy. Copies are kept newest-used first up to ``PAGE_CACHE_LOCAL_BYTES``.
+    Off (0 s) without a shared cache: local memory is the page cache itself then.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple] = OrderedDict()
+        self._bytes = 0
+        self._generation: int | None = None
+        self._read_at = 0.0
+
+    @staticmethod
+    def seconds() -> float:
+        return float(getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", 0) or 0)
+
+    def get(self, key: str) -> tuple | None:
+        """Return the copy of ``key`` if the generation read is recent and matches."""
+        seconds = self.seconds()
+        if seconds <= 0 or time.monotonic() - self._read_at >= seconds:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != self._generation:
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def saw(self, generation: int | None, key: str, entry: tuple | None) -> None:
+        """Note the generation just read from the shared cache, and keep ``entry``."""
+        if self.seconds() <= 0 or generation is None:
+            return
+        with self._lock:
+            if generation != self._generation:
+                self._entries.clear()
+                self._bytes = 0
+                self._generation = generation
+            self._read_at = time.monotonic()
+            if entry is None or entry[0] != generation:
+                return
+            limit = int(getattr(settings, "PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024))
+            size = len(entry[4])
+            if size > limit // 4:
+                return  # a page this large would push out many others
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[4])
+            while self._entries and self._bytes + size > limit:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped[4])
+            self._entries[key] = entry
+            self._bytes += size
+
+    def forget(self) -> None:
+        """Drop every copy and the generation (after an edit made in this process)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+            self._generation = None
+            self._read_at = 0.0
+
+
+local_copies = LocalCopies()
+
+
 def _lookup(
     request: HttpRequest, cache: BaseCache, key: str
 ) -> tuple[HttpResponseBase | None, int | None]:
     """Return the stored answer to ``request`` (or None) and the current generation.
 
-    One round trip reads both; a copy is served only if it was rendered under the
-    current generation and is not past the next scheduled change.
+    A copy in this process (``LocalCopies``) answers without a round trip; otherwise
+    one round trip reads both the generation and the page. A copy is served only if it
+    was rendered under the current generation and is not past the next scheduled change.
     """
+    entry = local_copies.get(key)
+    if entry is not None and entry[1] > time.time():
+        return _conditional(request, _from_entry(entry), entry[2], entry[3]), entry[0]
     found = _read_many(cache, [GENERATION_KEY, key])
     generation, entry = found.get(GENERATION_KEY), found.get(key)
     if entry is None or generation is None or entry[0] != generation or entry[1] <= time.time():
+        local_copies.saw(generation, key, None)
         return None, generation
+    local_copies.saw(generation, key, entry)
     return _conditional(request, _from_entry(entry), entry[2], entry[3]), generation
 
 

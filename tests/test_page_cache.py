@@ -608,3 +608,73 @@ def test_with_redis_a_hit_follows_an_edit_made_by_another_process(client, story,
     story.headline = "Bridge reopens to traffic"
     story.save()
     assert "Bridge reopens to traffic" in text(fetch(client, PAGES["article"]))
+
+
+# Per-process copies in front of a shared cache (PAGE_CACHE_LOCAL_SECONDS) -------------
+
+
+@pytest.fixture
+def local_copies(settings):
+    """Copies on, as with Redis in production, and none left over from another test."""
+    settings.PAGE_CACHE_LOCAL_SECONDS = 0.1
+    page_cache_module.local_copies.forget()
+    yield page_cache_module.local_copies
+    page_cache_module.local_copies.forget()
+
+
+def test_a_repeated_hit_is_answered_by_this_process_without_a_round_trip(
+    client, story, monkeypatch, local_copies, django_assert_num_queries
+):
+    counting = CountingCache(caches["default"])
+    monkeypatch.setattr(page_cache_module, "page_cache", lambda: counting)
+    warm(client, [PAGES["article"]])
+    fetch(client, PAGES["article"])  # a hit through the shared cache, kept here
+    counting.calls.clear()
+
+    with django_assert_num_queries(0):
+        response = fetch(client, PAGES["article"])
+
+    assert response["X-Cache"] == "hit"
+    assert counting.calls == []
+    assert response["ETag"] and "Bridge reopens" in text(response)
+
+
+def test_an_edit_made_in_this_process_shows_at_once(client, story, local_copies):
+    warm(client, [PAGES["article"]])
+    fetch(client, PAGES["article"])
+
+    story.headline = "Bridge reopens to traffic"
+    story.save()
+
+    assert "Bridge reopens to traffic" in text(fetch(client, PAGES["article"]))
+
+
+def test_an_edit_made_through_another_process_shows_within_the_window(
+    client, story, local_copies, monkeypatch
+):
+    warm(client, [PAGES["article"]])
+    fetch(client, PAGES["article"])
+    caches["default"].incr(GENERATION_KEY)  # another process's edit: no local forget()
+    clock = itertools.count(1000.0, 0.0)
+    monkeypatch.setattr(page_cache_module.time, "monotonic", lambda: next(clock))
+    local_copies._read_at = 1000.0  # the generation was read just now
+
+    assert fetch(client, PAGES["article"])["X-Cache"] == "hit"  # within 0.1 s: the copy
+
+    clock = itertools.count(1000.2, 0.0)  # 0.2 s later: the generation is read again
+    assert fetch(client, PAGES["article"])["X-Cache"] == "miss"
+
+
+def test_copies_are_bounded_in_bytes_newest_used_kept(settings, local_copies):
+    settings.PAGE_CACHE_LOCAL_BYTES = 4000
+    page = b"x" * 900
+    for n in range(6):
+        local_copies.saw(7, f"page-{n}", (7, 0, "", 0, page, (), ()))
+    local_copies._read_at = page_cache_module.time.monotonic()
+
+    kept = [n for n in range(6) if local_copies.get(f"page-{n}") is not None]
+
+    assert kept == [2, 3, 4, 5]
+    assert local_copies._bytes <= 4000
+    local_copies.saw(8, "page-6", None)  # a new generation drops every copy
+    assert local_copies.get("page-5") is None

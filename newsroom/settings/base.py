@@ -145,6 +145,14 @@ else:
 PAGE_CACHE_ENABLED = True
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_SECONDS = 600
+# With a shared cache (REDIS_URL), each process also keeps the pages it served lately
+# and answers them without a round trip while the generation it last read is younger
+# than PAGE_CACHE_LOCAL_SECONDS: an edit made through another process shows there
+# within that time (articles.cache.LocalCopies). At most PAGE_CACHE_LOCAL_BYTES a process.
+PAGE_CACHE_LOCAL_SECONDS = (
+    float(os.environ.get("PAGE_CACHE_LOCAL_SECONDS", "0.1")) if REDIS_URL else 0.0
+)
+PAGE_CACHE_LOCAL_BYTES = 32 * 1024 * 1024
 PAGE_CACHE_EXCLUDED_PREFIXES = (
     "/admin/",
     "/ckeditor/",

@@ -23,3 +23,5 @@ AXES_ENABLED = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PAGE_CACHE_ENABLED = True
+# No per-process copies in front of the cache: tests empty the cache between them.
+PAGE_CACHE_LOCAL_SECONDS = 0
