@@ -10,7 +10,8 @@ page in one round trip. Saving or deleting anything a public page shows raises i
 (``articles.signals``), and so does code that changes rows without signals
 (``invalidate_pages()``), so the next request of every page renders afresh. The number
 lives in the cache itself, so with a shared cache (Redis, issue 6) every app process sees
-the same generation.
+the same generation. In front of a shared cache each process keeps the pages it served
+lately (``LocalCopies``) and trusts the generation it read for 0.1 s.
 
 Time changes pages too: a scheduled article appears, an ``unpublish_at`` hides one, both
 without a save. So no stored page outlives the next such moment, found with one query per
