@@ -32,6 +32,7 @@ from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from .models import Article, Author, Section
+from .views import union_all_sql
 
 # The Google News sitemap lists what was published in the last two days, at most 1,000 URLs.
 NEWS_WINDOW = timedelta(hours=48)
@@ -101,13 +102,9 @@ class IdBlockPaginator:
     def bounds(self) -> tuple[int, int]:
         """Return (base, highest id); (0, 0) when there is no item."""
         ids = self.items.values_list("pk", flat=True)
-        parts, params = [], []
-        for ordered in (ids.order_by("pk")[:1], ids.order_by("-pk")[:1]):
-            sql, part_params = ordered.query.sql_with_params()
-            parts.append(f"SELECT * FROM ({sql}) AS bound")
-            params += part_params
+        sql, params = union_all_sql([ids.order_by("pk")[:1], ids.order_by("-pk")[:1]])
         with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
+            cursor.execute(sql, params)
             found = [row[0] for row in cursor.fetchall()]
         return (min(found) - 1, max(found)) if found else (0, 0)
 

@@ -279,6 +279,26 @@ def article_notes(article: Article) -> list[ArticleNote]:
     return list(article.notes.all()) if getattr(article, "has_notes", True) else []
 
 
+def union_all_sql(
+    querysets: Sequence[QuerySet], raw: Sequence[tuple[str, list]] = ()
+) -> tuple[str, list]:
+    """Return one SQL statement (and its parameters) of the rows of every query, in turn.
+
+    Each queryset may be ordered and sliced (a LIMIT): it is wrapped as a derived table,
+    which SQLite and PostgreSQL both accept inside a UNION ALL. ``raw`` adds (sql,
+    params) parts that already fit. An empty list gives ("", []).
+    """
+    parts, params = [], []
+    for queryset in querysets:
+        sql, query_params = queryset.query.sql_with_params()
+        parts.append(f"SELECT * FROM ({sql}) AS part")
+        params += query_params
+    for sql, raw_params in raw:
+        parts.append(sql)
+        params += raw_params
+    return " UNION ALL ".join(parts), params
+
+
 def pk_in_any(pools: Sequence[QuerySet], raw: Sequence[tuple[str, list]] = ()) -> Q:
     """Return a filter for the primary keys any of ``pools`` yields (small LIMIT queries).
 
@@ -287,17 +307,8 @@ def pk_in_any(pools: Sequence[QuerySet], raw: Sequence[tuple[str, list]] = ()) -
     100,000 articles); the union is a few hundred ids, each looked up by primary key.
     ``raw`` adds (sql, params) pools that already select one id column.
     """
-    parts, params = [], []
-    for pool in pools:
-        sql, pool_params = pool.query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS pool")
-        params += pool_params
-    for sql, raw_params in raw:
-        parts.append(sql)
-        params += raw_params
-    if not parts:
-        return Q(pk__in=[])
-    return Q(pk__in=RawSQL(" UNION ALL ".join(parts), params))
+    sql, params = union_all_sql(pools, raw)
+    return Q(pk__in=RawSQL(sql, params)) if sql else Q(pk__in=[])
 
 
 def newest_tagged_sql(tag_ids: list[int], exclude_pk: int) -> tuple[str, list[int]]:
