@@ -2,18 +2,19 @@ from django.apps import AppConfig
 from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 
+from .roles import sync_roles
+
 
 def sync_roles_after_migrate(sender, app_config, using: str = "default", **kwargs) -> None:
     """Bring the role groups in step once every app's permissions exist (after migrate/flush).
 
-    Migration 0004 made the groups when only the apps before it existed; apps and models
-    added later (narration, comments, newsletter, tasks…) get their permissions here.
+    Django sends ``post_migrate`` once per app that has models, in INSTALLED_APPS order,
+    and creates each app's permissions as it goes: the groups are synced after the last
+    of those, whichever app it is (an app without models, like ``public``, sends none).
     """
-    if app_config is not list(global_apps.get_app_configs())[-1]:
-        return  # permissions are created app by app; wait for the last one
-    from .roles import sync_roles
-
-    sync_roles(using=using)
+    with_models = [config for config in global_apps.get_app_configs() if config.models_module]
+    if with_models and app_config is with_models[-1]:
+        sync_roles(using=using)
 
 
 class ArticlesConfig(AppConfig):
@@ -24,5 +25,5 @@ class ArticlesConfig(AppConfig):
     def ready(self) -> None:
         from . import signals
 
-        signals.connect()  # the page cache follows every edit (articles.cache)
+        signals.connect()  # the page cache follows every edit (newsroom.pagecache)
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="articles-sync-roles")

@@ -25,7 +25,9 @@ from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
 from taggit.models import Tag
 
-from .models import Article, ArticleAuthor, ArticleNote, Author, Photo, Section, TaggedArticle
+from photos.models import Photo
+
+from .models import Article, ArticleAuthor, ArticleNote, Author, Section, TaggedArticle
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -1,4 +1,4 @@
-"""The newsroom's content: sections, authors (bylines), the photo library and articles."""
+"""The newsroom's content: sections, authors (bylines), articles and the tag desk's records."""
 
 from __future__ import annotations
 
@@ -13,51 +13,18 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from narration.audio import inspect_audio, read_file, validate_audio_file
+from newsroom.fields import SlugFromNameMixin, recorded_user, unique_slug
+from photos.models import Photo
 
-from . import sanitize, services, text
-from .images import KNOWN_EXTENSIONS, validate_image_file
-
-
-def unique_slug(instance: models.Model, value: str, field: str = "slug") -> str:
-    """Return a slug of ``value`` unique among ``instance``'s model rows ("name", "name-2", …)."""
-    max_length = instance._meta.get_field(field).max_length
-    base = slugify(value, allow_unicode=False)[:max_length].strip("-") or "item"
-    candidate, n = base, 2
-    others = type(instance)._default_manager.exclude(pk=instance.pk)
-    while others.filter(**{field: candidate}).exists():
-        suffix = f"-{n}"
-        candidate = f"{base[: max_length - len(suffix)]}{suffix}"
-        n += 1
-    return candidate
-
-
-def recorded_user(*, editable: bool = False) -> models.ForeignKey:
-    """Return a field recording which user did something; it outlives the user (SET_NULL)."""
-    return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=editable,
-    )
-
-
-class SlugFromNameMixin:
-    """Fill an empty ``slug`` from ``name`` on save, unique among the model's rows."""
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        super().save(*args, **kwargs)
+from . import credits, sanitize, text
+from .audio import inspect_audio, read_file, validate_audio_file
+from .querysets import PUBLISHED, ArticleQuerySet, Visibility, visibility
 
 
 class Section(SlugFromNameMixin, models.Model):
@@ -79,129 +46,6 @@ class Section(SlugFromNameMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("articles:section", kwargs={"slug": self.slug})
-
-
-class TaggedPhoto(TaggedItemBase):
-    content_object = models.ForeignKey("Photo", on_delete=models.CASCADE)
-
-    class Meta:
-        verbose_name = "photo tag"
-        verbose_name_plural = "photo tags"
-
-
-class Photo(models.Model):
-    """One image of the library; the only place its caption, credit and alt text live."""
-
-    image = models.ImageField(
-        upload_to="photos/%Y/%m/",
-        width_field="width",
-        height_field="height",
-        # The same on every machine (so are the migrations): validate_image_file decides
-        # by content, AVIF only where Pillow reads it. The admin's help text says which.
-        validators=[FileExtensionValidator(KNOWN_EXTENSIONS), validate_image_file],
-        help_text="JPEG, PNG, WebP or GIF; AVIF too where the server can read it.",
-    )
-    width = models.PositiveIntegerField(editable=False, null=True)
-    height = models.PositiveIntegerField(editable=False, null=True)
-    alt_text = models.CharField(
-        "alt text",
-        max_length=300,
-        help_text="What the image shows, for readers who cannot see it.",
-    )
-    caption = models.TextField(blank=True)
-    credit = models.CharField(
-        max_length=250,
-        blank=True,
-        help_text="Printed exactly as written, e.g. “Photo by Name Surname/AFP via Getty Images”. "
-        "Required before an article using the photo can be published.",
-    )
-    photographer = models.CharField(max_length=200, blank=True)
-    agency = models.CharField("agency / distributor", max_length=200, blank=True)
-    source = models.CharField(max_length=200, blank=True, help_text="Where the file came from.")
-    copyright = models.CharField(max_length=250, blank=True)
-    usage_terms = models.TextField(blank=True)
-    syndication_allowed = models.BooleanField(
-        "may be syndicated",
-        default=False,
-        help_text="Partners may republish this photo with our articles.",
-    )
-    rights_expire_on = models.DateField("rights expire on", null=True, blank=True)
-    focal_x = models.FloatField(
-        default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
-    )
-    focal_y = models.FloatField(
-        default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)]
-    )
-    tags = TaggableManager(through=TaggedPhoto, blank=True)
-    renditions = models.JSONField(
-        default=dict,
-        blank=True,
-        editable=False,
-        help_text="Derived resized copies: name -> storage path. Never edited by hand.",
-    )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="uploaded_photos",
-        editable=False,
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ("-uploaded_at", "-id")
-        indexes = (models.Index(fields=("-uploaded_at", "-id"), name="photo_recent_idx"),)
-        constraints = (
-            models.CheckConstraint(
-                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
-                name="photo_focal_point_in_image",
-            ),
-        )
-        verbose_name = "photo"
-        verbose_name_plural = "photos"
-
-    # The file name read from the database: a different name on save is a new file.
-    _stored_image_name: str | None = None
-
-    def __str__(self) -> str:
-        label = self.caption or self.alt_text or self.image.name
-        return label if len(label) <= 80 else label[:79] + "…"
-
-    def save(self, *args, **kwargs) -> None:
-        """Save; a new file is first made safe and its agency metadata fills empty fields.
-
-        A file not stored yet is re-encoded upright without EXIF/GPS, XMP, IPTC or
-        comments before Django stores it (``images.prepare_photo_file``); a file stored
-        by other code is checked and cleaned in place (``images.sanitize_stored_file``).
-        Renditions are (re)built once the transaction commits, when missing or stale.
-        """
-        from . import images
-
-        if "image" not in self.get_deferred_fields() and self.image:
-            changed = []
-            if not self.image._committed:
-                changed = images.prepare_photo_file(self)
-            elif self.image.name != self._stored_image_name:
-                changed = images.sanitize_stored_file(self)
-            update_fields = kwargs.get("update_fields")
-            if changed and update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *changed}
-        super().save(*args, **kwargs)
-        if "image" not in self.get_deferred_fields():
-            self._stored_image_name = self.image.name
-            images.schedule_renditions(self, using=self._state.db)
-
-    def get_absolute_url(self) -> str:
-        return self.image.url
-
-    @classmethod
-    def from_db(cls, db, field_names, values, **kwargs):
-        photo = super().from_db(db, field_names, values, **kwargs)
-        if "image" not in photo.get_deferred_fields():
-            photo._stored_image_name = photo.image.name
-        return photo
 
 
 class Author(SlugFromNameMixin, models.Model):
@@ -263,43 +107,11 @@ class TaggedArticle(TaggedItemBase):
         verbose_name_plural = "article tags"
 
 
-class CurrentTime(models.Expression):
-    """The current time, read each time the query is compiled to SQL, not when it is built."""
-
-    output_field = models.DateTimeField()
-
-    def as_sql(self, compiler, connection):
-        return compiler.compile(models.Value(timezone.now(), output_field=self.output_field))
-
-
-class ArticleQuerySet(models.QuerySet):
-    def published(self) -> ArticleQuerySet:
-        """Return the articles readers may see: published, with a publish time not in the future."""
-        now = CurrentTime()
-        return self.filter(
-            Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now),
-            status=Article.Status.PUBLISHED,
-            published_at__lte=now,
-        )
-
-    def with_related(self) -> ArticleQuerySet:
-        """Return the queryset with what a page shows, in a constant number of queries."""
-        return self.select_related("section", "lead_photo").prefetch_related(
-            Prefetch(
-                "bylines",
-                queryset=ArticleAuthor.objects.select_related("author", "author__avatar").order_by(
-                    "position", "id"
-                ),
-            ),
-            "tags",
-        )
-
-
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         IN_REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
+        PUBLISHED = PUBLISHED, "Published"  # the visibility rule's status (querysets)
         UNPUBLISHED = "unpublished", "Unpublished"
 
     headline = models.CharField(max_length=200)
@@ -485,7 +297,7 @@ class Article(models.Model):
         if self.status != self.Status.PUBLISHED:
             return
         self.body = sanitize.clean_html(self.body)
-        problems = services.publication_problems(self)
+        problems = credits.publication_problems(self)
         if problems:
             lead = [p for p in problems if p.startswith("The lead photo")]
             errors: dict[str, list[str]] = {}
@@ -501,21 +313,11 @@ class Article(models.Model):
 
     @property
     def is_public(self) -> bool:
-        now = timezone.now()
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= now
-            and (self.unpublish_at is None or self.unpublish_at > now)
-        )
+        return visibility(self) == Visibility.PUBLIC
 
     @property
     def is_scheduled(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at > timezone.now()
-        )
+        return visibility(self) == Visibility.SCHEDULED
 
     @property
     def was_published(self) -> bool:

@@ -1,20 +1,21 @@
 """Signal receivers: any change to what public pages show invalidates the page cache.
 
 Connected in ``ArticlesConfig.ready()``. Code that changes these rows without signals
-(``QuerySet.update()``, ``bulk_create``) calls ``articles.cache.invalidate_pages()`` itself.
+(``QuerySet.update()``, ``bulk_create``) calls ``newsroom.pagecache.invalidate_pages()`` itself.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import Tag
 
-from .cache import invalidate_pages
+from newsroom.pagecache import invalidate_pages
+from photos.models import Photo
+
 from .models import (
     Article,
     ArticleAuthor,
     ArticleNote,
     ArticleSlugRedirect,
     Author,
-    Photo,
     Section,
     TaggedArticle,
     TagRedirect,

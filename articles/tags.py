@@ -27,8 +27,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from taggit.models import ItemBase, Tag
 
-from .cache import invalidate_pages
-from .models import TagChange, TaggedArticle, TaggedPhoto, TagRedirect
+from newsroom.pagecache import invalidate_pages
+from photos.models import TaggedPhoto
+
+from .models import TagChange, TaggedArticle, TagRedirect
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from . import roles
 from .models import Article
+from .querysets import Visibility, visibility
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -64,6 +66,16 @@ def can_publish(user: User) -> bool:
     return user.is_active and user.has_perm(PUBLISH_PERMISSION)
 
 
+def two_factor_required(user: User) -> bool:
+    """Return whether ``user`` must use two-factor authentication when the newsroom requires it.
+
+    Superusers, whoever may publish, and the members of ``roles.TWO_FACTOR_ROLES``.
+    """
+    if user.is_superuser or can_publish(user):
+        return True
+    return user.groups.filter(name__in=roles.TWO_FACTOR_ROLES).exists()
+
+
 def can_edit_others(user: User) -> bool:
     return user.is_active and user.has_perm(EDIT_OTHERS_PERMISSION)
 
@@ -97,13 +109,16 @@ def limited_to_own(user: User) -> bool:
     )
 
 
-def can_view(user: User, article: Article) -> bool:
-    """Return whether ``user`` may see ``article`` before it is public (admin and preview)."""
+def may_preview(user: User) -> bool:
+    """Return whether ``user`` may see some articles before they are public."""
     if not (user.is_active and user.is_staff):
         return False
-    if not (user.has_perm("articles.change_article") or user.has_perm("articles.view_article")):
-        return False
-    return not limited_to_own(user) or is_own(user, article)
+    return user.has_perm("articles.change_article") or user.has_perm("articles.view_article")
+
+
+def can_view(user: User, article: Article) -> bool:
+    """Return whether ``user`` may see ``article`` before it is public (admin and preview)."""
+    return may_preview(user) and (not limited_to_own(user) or is_own(user, article))
 
 
 def can_delete(user: User, article: Article | None = None) -> bool:
@@ -139,12 +154,11 @@ def may_move(user: User, article: Article | None, new_status: str) -> bool:
 
 def state_label(article: Article) -> str:
     """Return the state as the newsroom says it: Draft, In review, Scheduled, Live, Unpublished."""
-    if article.status == Status.PUBLISHED:
-        if article.published_at and article.published_at > timezone.now():
-            return "Scheduled"
-        if article.unpublish_at and article.unpublish_at <= timezone.now():
-            return "Expired (unpublish time passed)"
-        return "Published"
+    shown = visibility(article)
+    if shown == Visibility.SCHEDULED:
+        return "Scheduled"
+    if shown == Visibility.EXPIRED:
+        return "Expired (unpublish time passed)"
     return article.get_status_display()
 
 
@@ -156,11 +170,12 @@ def state_detail(article: Article) -> str:
     def when(value) -> str:
         return date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
-    if article.status == Status.PUBLISHED:
-        if article.published_at and article.published_at > timezone.now():
+    shown = visibility(article)
+    if shown == Visibility.EXPIRED:
+        return f"Hidden by itself since {when(article.unpublish_at)} (unpublish time)."
+    if shown in (Visibility.PUBLIC, Visibility.SCHEDULED):
+        if shown == Visibility.SCHEDULED:
             detail = f"Scheduled: appears by itself on {when(article.published_at)}"
-        elif article.unpublish_at and article.unpublish_at <= timezone.now():
-            return f"Hidden by itself since {when(article.unpublish_at)} (unpublish time)."
         else:
             detail = f"Live since {when(article.published_at)}"
         if article.unpublish_at:

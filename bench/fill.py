@@ -39,8 +39,9 @@ from taggit.models import Tag
 from tqdm import tqdm
 
 from articles import text
-from articles.models import Article, ArticleAuthor, Author, Photo, Section, TaggedArticle
+from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
 from articles.sanitize import LINK_REL
+from photos.models import Photo
 
 SECTION_NAMES = (
     "News", "World", "Politics", "Business", "Economy", "Technology", "Science", "Health",
@@ -387,8 +388,8 @@ class Filler:
 
     def make_photo_files(self) -> tuple[list[Photo], list[Photo]]:
         """Return (lead photos, portraits): a few real files, then many rows sharing them."""
-        from articles.images import build_renditions
         from articles.management.commands.seed_demo import draw_photo
+        from photos.images import build_renditions
 
         originals, portraits = [], []
         width, height = self.photo_size

@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from articles.models import Article, recorded_user
+from articles.models import Article
+from newsroom.fields import recorded_user
 
 
 class CommentQuerySet(models.QuerySet):

@@ -20,8 +20,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.cache import invalidate_pages, per_generation
 from articles.models import Article
+from newsroom.pagecache import invalidate_pages, per_generation
 
 from .models import ArticleCommentState, Comment
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from articles.cache import invalidate_pages
+from newsroom.pagecache import invalidate_pages
 
 from .models import ArticleCommentState, Comment
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from articles import workflow
+from articles.admin.articles import OptionalInlineFormSet, extend_article_admin
 from articles.models import Article
 
 from .models import Narration
@@ -64,6 +65,13 @@ def generate_narration(modeladmin, request: HttpRequest, queryset: QuerySet[Arti
             "article's “AI narration” box and in the Narrations list.",
             messages.SUCCESS,
         )
+
+
+class ArticleNarrationInline(NarrationInline):
+    formset = OptionalInlineFormSet
+
+
+extend_article_admin(inline=ArticleNarrationInline, action=generate_narration)
 
 
 @admin.register(Narration)

@@ -6,7 +6,7 @@ import hashlib
 
 from django.db import models
 
-from articles.models import recorded_user
+from newsroom.fields import recorded_user
 
 
 class Narration(models.Model):

@@ -11,9 +11,9 @@ from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
 
+from articles.audio import inspect_audio
 from articles.models import Article
 
-from .audio import inspect_audio
 from .backends import NarrationError, get_backend
 from .models import Narration, text_digest
 from .text import narration_text
@@ -58,7 +58,7 @@ def generate_narration(narration_id: int) -> str:
         audio_duration=info.seconds,
         version=F("version") + 1,
     )
-    from articles.cache import invalidate_pages
+    from newsroom.pagecache import invalidate_pages
 
     invalidate_pages()
     _report(

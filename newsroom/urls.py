@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from articles import ckeditor_views
+from photos import views as ckeditor_views
 
 admin.site.site_header = f"{settings.NEWSROOM_NAME} — editing"
 admin.site.site_title = settings.NEWSROOM_NAME
@@ -21,7 +21,7 @@ urlpatterns = [
     ),
     path("newsletter/", include("newsletter.urls")),
     path("", include("comments.urls")),
-    path("", include("articles.urls")),
+    path("", include("public.urls")),
 ]
 
 if settings.DEBUG:

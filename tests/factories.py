@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import Article, ArticleAuthor, Author, Photo, Section
+from articles.models import Article, ArticleAuthor, Author, Section
+from photos.models import Photo
 
 
 def image_bytes(width: int = 64, height: int = 48, fmt: str = "JPEG", color="#3366aa") -> bytes:

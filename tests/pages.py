@@ -28,7 +28,7 @@ def fresh_page_queries(client, url: str) -> int:
 
 def cold_page_queries(client, url: str) -> int:
     """Return the queries of ``url`` as the very first page after an edit."""
-    from articles.cache import invalidate_pages
+    from newsroom.pagecache import invalidate_pages
 
     invalidate_pages()
     with CaptureQueriesContext(connection) as captured:

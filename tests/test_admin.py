@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from articles.models import Article, Photo
+from articles.models import Article
+from photos.models import Photo
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -273,7 +274,7 @@ def test_publish_action_refuses_photo_without_credit(admin_client):
     assert "Published 1 article." in shown
     refusal = next(m for m in shown if "No credit here" in m)
     assert "has no credit" in refusal
-    assert reverse("admin:articles_photo_change", args=[uncredited.lead_photo_id]) in refusal
+    assert reverse("admin:photos_photo_change", args=[uncredited.lead_photo_id]) in refusal
 
 
 def test_publish_action_keeps_a_scheduled_time(admin_client):
@@ -376,7 +377,7 @@ def test_photo_list_filters_missing_credit_and_alt(admin_client):
     no_credit = PhotoFactory(credit="")
     blank_credit = PhotoFactory(credit="   ")
     no_alt = PhotoFactory(alt_text="")
-    url = reverse("admin:articles_photo_changelist")
+    url = reverse("admin:photos_photo_changelist")
 
     def listed(**params):
         response = admin_client.get(url, params)
@@ -392,7 +393,7 @@ def test_photo_list_filters_missing_credit_and_alt(admin_client):
 
 def test_photo_list_edits_credit_in_place(admin_client):
     photo = PhotoFactory(credit="")
-    url = reverse("admin:articles_photo_changelist")
+    url = reverse("admin:photos_photo_changelist")
     data = {
         "form-TOTAL_FORMS": "1",
         "form-INITIAL_FORMS": "1",
@@ -421,7 +422,7 @@ def test_photo_list_edits_credit_in_place(admin_client):
 def test_photo_search_covers_credit_and_source(admin_client):
     photo = PhotoFactory(credit="Photo by Ivan Petrenko/Ukrinform", source="Press pool")
     PhotoFactory()
-    url = reverse("admin:articles_photo_changelist")
+    url = reverse("admin:photos_photo_changelist")
 
     assert list(admin_client.get(url, {"q": "Ukrinform"}).context["cl"].result_list) == [photo]
     assert list(admin_client.get(url, {"q": "press pool"}).context["cl"].result_list) == [photo]
@@ -430,8 +431,8 @@ def test_photo_search_covers_credit_and_source(admin_client):
 def test_photo_used_by_article_cannot_be_deleted_without_500(admin_client):
     photo = PhotoFactory()
     article = ArticleFactory(headline="Uses the photo", lead_photo=photo)
-    delete_url = reverse("admin:articles_photo_delete", args=[photo.pk])
-    changelist = reverse("admin:articles_photo_changelist")
+    delete_url = reverse("admin:photos_photo_delete", args=[photo.pk])
+    changelist = reverse("admin:photos_photo_changelist")
 
     single_get = admin_client.get(delete_url)
     single_post = admin_client.post(delete_url, {"post": "yes"})
@@ -455,7 +456,7 @@ def test_unused_photo_can_be_deleted(admin_client):
     photo = PhotoFactory()
 
     response = admin_client.post(
-        reverse("admin:articles_photo_delete", args=[photo.pk]), {"post": "yes"}
+        reverse("admin:photos_photo_delete", args=[photo.pk]), {"post": "yes"}
     )
 
     assert response.status_code == 302
@@ -474,13 +475,13 @@ def test_photo_upload_records_uploader_and_size(admin_client, superuser):
         "_save": "Save",
     }
 
-    response = admin_client.post(reverse("admin:articles_photo_add"), data)
+    response = admin_client.post(reverse("admin:photos_photo_add"), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     photo = Photo.objects.get()
     assert (photo.width, photo.height) == (120, 80)
     assert photo.uploaded_by == superuser
-    change_page = admin_client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
+    change_page = admin_client.get(reverse("admin:photos_photo_change", args=[photo.pk]))
     assert 'width="120" height="80"' in change_page.content.decode()
 
 
@@ -495,7 +496,7 @@ def test_bad_image_upload_shows_field_error_and_keeps_other_fields(admin_client)
         "_save": "Save",
     }
 
-    response = admin_client.post(reverse("admin:articles_photo_add"), data)
+    response = admin_client.post(reverse("admin:photos_photo_add"), data)
 
     assert response.status_code == 200
     form = response.context["adminform"].form
@@ -536,12 +537,12 @@ def test_section_admin_counts_articles(admin_client):
     "name",
     [
         "admin:articles_article_add",
-        "admin:articles_photo_add",
+        "admin:photos_photo_add",
         "admin:articles_author_add",
         "admin:articles_section_add",
         "admin:taggit_tag_add",
         "admin:articles_author_changelist",
-        "admin:articles_photo_changelist",
+        "admin:photos_photo_changelist",
         "admin:taggit_tag_changelist",
     ],
 )

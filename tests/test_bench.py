@@ -14,10 +14,12 @@ from django.db.models import Count
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles import images, sanitize, text
-from articles.models import Article, Author, Photo, Section
+from articles import sanitize, text
+from articles.models import Article, Author, Section
 from bench import run
 from bench.fill import fill
+from photos import images
+from photos.models import Photo
 
 N = 200
 

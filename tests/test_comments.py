@@ -18,10 +18,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.cache import current_generation
 from articles.models import Article
 from comments import views
 from comments.models import ArticleCommentState, Comment
+from newsroom.pagecache import current_generation
 from tests.factories import ArticleFactory
 from tests.workflow_support import client_for, contributor, editor
 

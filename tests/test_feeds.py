@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from articles.models import Article, Photo, TagRedirect
+from articles.models import Article, TagRedirect
+from photos.models import Photo
 from tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, SectionFactory
 from tests.pages import GENERATION_QUERIES, cold_page_queries, fresh_page_queries
 

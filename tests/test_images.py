@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import ExifTags, Image, PngImagePlugin
 
-from articles.images import checks, format_names, prepare_upload, validate_image_file
-from articles.models import Photo
+from photos.images import checks, format_names, prepare_upload, validate_image_file
+from photos.models import Photo
 from tests.factories import PhotoFactory, image_bytes
 
 HTML_PAYLOAD = b"<html><body><script>alert(document.cookie)</script></body></html>"

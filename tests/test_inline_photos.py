@@ -11,9 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
-from articles import ckeditor_views, images, services
-from articles.body import render_body
-from articles.models import Article, Photo
+from articles import credits
+from articles.models import Article
+from photos import images
+from photos import views as ckeditor_views
+from photos.models import Photo
+from public.body import render_body
 from tests.factories import ArticleFactory, PhotoFactory, SectionFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +154,7 @@ def test_library_browser_lists_photos_with_credits(admin_client):
     assert 'data-func-num="3"' in html
     assert "Missing credit and alt text" in html
     assert html.count("photo-card--incomplete") == 1
-    assert reverse("admin:articles_photo_change", args=[newer.pk]) in html
+    assert reverse("admin:photos_photo_change", args=[newer.pk]) in html
     assert "/static/admin-newsroom/photo-browser.js" in html
     assert "<script>" not in html.split("</head>")[1]  # no inline script in the page body
 
@@ -337,7 +340,7 @@ def test_correcting_credit_in_library_updates_every_article(client, admin_client
 
     before = [client.get(a.get_absolute_url()).content.decode() for a in (first, second)]
     response = admin_client.post(
-        reverse("admin:articles_photo_changelist"),
+        reverse("admin:photos_photo_changelist"),
         {
             "form-TOTAL_FORMS": "1",
             "form-INITIAL_FORMS": "1",
@@ -455,7 +458,7 @@ def test_publication_problems_name_lead_and_inline_photos_once_each():
         body=inline(no_credit) + inline(no_alt) + inline(complete) + inline(no_alt),
     )
 
-    problems = services.publication_problems(article)
+    problems = credits.publication_problems(article)
 
     assert problems == [
         f"The lead photo “No credit” (#{no_credit.pk}) has no credit. "

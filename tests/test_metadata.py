@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import ExifTags, Image, PngImagePlugin
 
-from articles.images import credit_line, parse_xmp, read_metadata
-from articles.models import Photo
+from photos.images import credit_line, parse_xmp, read_metadata
+from photos.models import Photo
 from tests.factories import PhotoFactory, image_bytes
 from tests.test_images import (
     assert_no_metadata,
@@ -348,7 +348,7 @@ def test_admin_upload_prefills_the_empty_fields_and_keeps_what_was_typed(admin_c
         "_save": "Save",
     }
 
-    response = admin_client.post(reverse("admin:articles_photo_add"), data)
+    response = admin_client.post(reverse("admin:photos_photo_add"), data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     photo = Photo.objects.get()

@@ -10,7 +10,8 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, ArticleAuthor, Author, Photo, Section
+from articles.models import Article, ArticleAuthor, Author, Section
+from photos.models import Photo
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,

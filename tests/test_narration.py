@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from articles.audio import inspect_audio
 from articles.models import Article
-from narration.audio import inspect_audio
 from narration.models import Narration
 from narration.services import request_narration
 from narration.text import narration_text

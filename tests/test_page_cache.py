@@ -19,10 +19,10 @@ from django.urls import include, path, reverse
 from django.utils import timezone
 from django.utils.http import http_date
 
-from articles import cache as page_cache_module
-from articles.cache import GENERATION_KEY, invalidate_pages
 from articles.models import Article, PreviewLink
 from articles.tags import merge_tags, rename_tag
+from newsroom import pagecache as page_cache_module
+from newsroom.pagecache import GENERATION_KEY, invalidate_pages
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -300,7 +300,7 @@ def test_bulk_setting_a_photo_credit_in_the_admin_shows_on_the_article(client, s
     editor.force_login(superuser)
 
     applied = editor.post(
-        reverse("admin:articles_photo_changelist"),
+        reverse("admin:photos_photo_changelist"),
         {
             "action": "set_credit",
             "_selected_action": [str(story.lead_photo_id)],

@@ -11,17 +11,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles import images
-from articles.models import Article, Photo
+from articles.models import Article
+from photos import images
+from photos.models import Photo
 from tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, UserFactory, image_upload
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:articles_photo_changelist")
+CHANGELIST = reverse("admin:photos_photo_changelist")
 
 
 def change_url(photo) -> str:
-    return reverse("admin:articles_photo_change", args=[photo.pk])
+    return reverse("admin:photos_photo_change", args=[photo.pk])
 
 
 def inline(photo) -> str:
@@ -78,7 +79,7 @@ def test_photo_change_page_shows_a_large_preview(admin_client):
 
 
 def test_photo_form_names_the_formats_this_server_accepts(admin_client):
-    page = admin_client.get(reverse("admin:articles_photo_add"))
+    page = admin_client.get(reverse("admin:photos_photo_add"))
 
     accepted = (
         "JPEG, PNG, WebP, GIF or AVIF." if images.AVIF_SUPPORTED else "JPEG, PNG, WebP or GIF."
@@ -288,7 +289,7 @@ def test_bulk_set_credit_action(admin_client, superuser):
     )
 
     assert form_page.status_code == 200
-    assert form_page.template_name == "admin/articles/photo/set_credit.html"
+    assert form_page.template_name == "admin/photos/photo/set_credit.html"
     html = form_page.content.decode()
     assert 'name="credit"' in html and 'name="apply"' in html
     assert html.count('name="_selected_action"') == 2
@@ -338,7 +339,7 @@ def test_bulk_set_credit_with_an_empty_form_changes_nothing(admin_client):
 def test_bulk_set_credit_needs_change_permission(client):
     viewer = UserFactory(is_staff=True)
     viewer.user_permissions.add(
-        Permission.objects.get(content_type__app_label="articles", codename="view_photo")
+        Permission.objects.get(content_type__app_label="photos", codename="view_photo")
     )
     client.force_login(viewer)
     photo = PhotoFactory(credit="Original")
@@ -359,7 +360,7 @@ def test_photo_in_use_inline_cannot_be_deleted_lists_articles(admin_client):
     photo = PhotoFactory(caption="Shown in a body")
     article = ArticleFactory(headline="Story with the photo inline", body=inline(photo))
     link = reverse("admin:articles_article_change", args=[article.pk])
-    delete_url = reverse("admin:articles_photo_delete", args=[photo.pk])
+    delete_url = reverse("admin:photos_photo_delete", args=[photo.pk])
 
     single_get = admin_client.get(delete_url)
     single_post = admin_client.post(delete_url, {"post": "yes"})

@@ -20,8 +20,8 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from moto import mock_aws
 
-from articles import images, services
-from articles.models import Photo
+from photos import images, services
+from photos.models import Photo
 from tests.factories import ArticleFactory, PhotoFactory, UserFactory, image_bytes
 from tests.test_settings import assert_deploy_check_clean
 

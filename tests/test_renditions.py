@@ -16,10 +16,10 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from PIL import Image, ImageDraw
 
-from articles import images
-from articles.images import focal_crop_box, render_renditions
-from articles.images import renditions as rendition_module
-from articles.models import Photo
+from photos import images
+from photos.images import focal_crop_box, render_renditions
+from photos.images import renditions as rendition_module
+from photos.models import Photo
 from tests.factories import ArticleFactory, PhotoFactory, image_bytes, image_upload
 from tests.test_images import assert_no_metadata, camera_exif, coloured_animation, needs_avif
 
@@ -235,7 +235,7 @@ def test_a_photo_whose_file_is_gone_is_saved_and_the_failure_logged(built, stora
     storage.delete(photo.image.name)
     photo.renditions = {}
 
-    with caplog.at_level(logging.WARNING, logger="articles.images"):
+    with caplog.at_level(logging.WARNING, logger="photos.images"):
         assert images.ensure_renditions(photo) == "failed"
     assert f"Renditions of photo #{photo.pk} could not be made" in caplog.text
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles import services
+from articles import credits, services
 from articles.admin.common import ArticlePhotoRightsFilter, PhotoRightsAdminMixin
 from articles.models import Article
 from tests.factories import ArticleFactory, PhotoFactory
@@ -36,7 +36,7 @@ def test_rights_warnings_name_lead_and_inline_photos():
         body=inline(soon) + inline(later) + inline(forever) + inline(today) + inline(expired),
     )
 
-    warnings = services.rights_warnings(article)
+    warnings = credits.rights_warnings(article)
 
     assert warnings == [
         f"Rights for the lead photo “Expired lead” (#{expired.pk}) expired on "
@@ -49,10 +49,10 @@ def test_rights_warnings_name_lead_and_inline_photos():
 
 def test_seven_days_is_the_limit():
     photo = PhotoFactory(rights_expire_on=days(7))
-    assert services.rights_warnings(ArticleFactory(lead_photo=photo))
+    assert credits.rights_warnings(ArticleFactory(lead_photo=photo))
     photo.rights_expire_on = days(8)
     photo.save()
-    assert services.rights_warnings(ArticleFactory(lead_photo=photo)) == []
+    assert credits.rights_warnings(ArticleFactory(lead_photo=photo)) == []
 
 
 def test_articles_with_rights_problems_finds_lead_and_inline_uses():
@@ -97,7 +97,7 @@ def test_rights_expiring_filter(admin_client):
     soon = PhotoFactory(rights_expire_on=days(7))
     later = PhotoFactory(rights_expire_on=days(8))
     forever = PhotoFactory()
-    url = reverse("admin:articles_photo_changelist")
+    url = reverse("admin:photos_photo_changelist")
 
     def listed(value):
         response = admin_client.get(url, {"rights": value})
@@ -114,8 +114,8 @@ def test_rights_expiring_filter(admin_client):
 def test_photo_list_and_page_show_rights_state(admin_client):
     photo = PhotoFactory(rights_expire_on=days(2))
 
-    listing = admin_client.get(reverse("admin:articles_photo_changelist")).content.decode()
-    page = admin_client.get(reverse("admin:articles_photo_change", args=[photo.pk]))
+    listing = admin_client.get(reverse("admin:photos_photo_changelist")).content.decode()
+    page = admin_client.get(reverse("admin:photos_photo_change", args=[photo.pk]))
 
     assert "Rights expire on" in listing
     assert "The rights expire on" in page.content.decode()

@@ -64,7 +64,7 @@ def test_contributor_writes_but_may_not_publish_or_edit_others():
     assert user.has_perm("articles.add_articleauthor")
     assert not user.has_perm("articles.publish_article")
     assert not user.has_perm("articles.edit_others_article")
-    assert not user.has_perm("articles.change_photo")
+    assert not user.has_perm("photos.change_photo")
     assert not user.has_perm("taggit.change_tag")
 
 
@@ -89,7 +89,7 @@ def test_editor_publishes_and_edits_tags_and_authors():
 def test_photo_editor_keeps_the_library_but_may_not_change_articles():
     user = photo_editor()
 
-    assert user.has_perms(["articles.change_photo", "articles.delete_photo", "taggit.add_tag"])
+    assert user.has_perms(["photos.change_photo", "photos.delete_photo", "taggit.add_tag"])
     assert user.has_perm("articles.view_article")
     assert not user.has_perm("articles.change_article")
     assert not user.has_perm("articles.publish_article")

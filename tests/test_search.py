@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from articles import search
 from articles.models import Article
+from public import search as highlighting
 from tests.factories import ArticleFactory, AuthorFactory, PhotoFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -220,13 +221,13 @@ def test_query_is_escaped_on_the_page(client):
 def test_highlight_markers_in_stored_text_do_not_become_markup():
     marked = f"a {search.START}<em>x</em>{search.STOP} b {search.START}"
 
-    html = search._marks_to_html(marked)
+    html = highlighting._marks_to_html(marked)
 
     assert html == "a <mark>&lt;em&gt;x&lt;/em&gt;</mark> b "
 
 
 def test_mark_terms_never_matches_inside_an_entity_made_by_escaping():
-    html = search.mark_terms("Fish & amp < lt", ["amp", "lt"])
+    html = highlighting.mark_terms("Fish & amp < lt", ["amp", "lt"])
 
     assert html == "Fish &amp; <mark>amp</mark> &lt; <mark>lt</mark>"
 

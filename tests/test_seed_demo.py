@@ -19,17 +19,10 @@ from PIL import Image
 from taggit.models import Tag
 
 from articles import demo_data
+from articles.audio import inspect_audio
 from articles.management.commands import seed_demo
-from articles.models import (
-    Article,
-    ArticleAuthor,
-    Author,
-    Photo,
-    Section,
-    TaggedArticle,
-    TaggedPhoto,
-)
-from narration.audio import inspect_audio
+from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from photos.models import Photo, TaggedPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +210,7 @@ class TestDemoNewsroom:
         editor = User.objects.get(username="editor")
         assert editor.is_staff and not editor.is_superuser
         assert editor.has_perm("articles.change_article")
-        assert editor.has_perm("articles.add_photo")
+        assert editor.has_perm("photos.add_photo")
         assert editor.check_password(seed_demo.DEMO_PASSWORD)
         assert Author.objects.filter(user=editor).exists()
 

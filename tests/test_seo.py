@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.template import loader
 
-from articles import images
 from articles.models import PreviewLink
+from photos import images
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,

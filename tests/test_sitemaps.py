@@ -126,7 +126,7 @@ def test_list_page_lastmod_is_its_newest_public_article(client):
 
 
 def test_article_sitemap_pages_are_blocks_of_ids_listed_in_the_index(client, monkeypatch):
-    from articles.sitemaps import BlockSitemap
+    from public.sitemaps import BlockSitemap
 
     monkeypatch.setattr(BlockSitemap, "limit", 2)
     articles = [ArticleFactory() for _ in range(5)]

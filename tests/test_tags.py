@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from taggit.models import Tag
 
-from articles.models import Article, Photo, TagChange, TaggedArticle, TaggedPhoto, TagRedirect
+from articles.models import Article, TagChange, TaggedArticle, TagRedirect
 from articles.tags import find_duplicate_groups, merge_tags, normalize_tag_name, rename_tag
+from photos.models import Photo, TaggedPhoto
 from tests.factories import ArticleFactory, PhotoFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 import pytest
 from django.template import Context, Template
 
-from articles.templatetags.newsroom import audio_type, byline, byline_text, join_and
+from public.templatetags.newsroom import audio_type, byline, byline_text, join_and
 from tests.factories import AuthorFactory, PhotoFactory, SectionFactory
 
 

@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -27,17 +27,12 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from narration.admin import NarrationInline, generate_narration
+from photos.admin import LIST_THUMB_SIZE, photo_img
 
 from .. import history, sanitize, workflow
 from ..models import Article, ArticleAuthor, ArticleNote, PreviewLink, TaggedArticle
-from .common import (
-    LIST_THUMB_SIZE,
-    ArticlePhotoRightsFilter,
-    PhotoRightsAdminMixin,
-    join_names,
-    photo_img,
-)
+from ..querysets import bylines_prefetch
+from .common import ArticlePhotoRightsFilter, PhotoRightsAdminMixin, join_names
 from .revisions import ArticleHistoryMixin, clock, display_name
 
 Status = Article.Status
@@ -249,10 +244,6 @@ class OptionalInlineFormSet(BaseInlineFormSet):
         return super().save(commit)
 
 
-class ArticleNarrationInline(NarrationInline):
-    formset = OptionalInlineFormSet
-
-
 class ArticleNoteInline(admin.TabularInline):
     model = ArticleNote
     formset = OptionalInlineFormSet
@@ -338,15 +329,12 @@ class VisibilityFilter(admin.SimpleListFilter):
         )
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        published = Q(status=Status.PUBLISHED)
-        live = Q(published_at__lte=now) & (Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now))
         if self.value() == "live":
-            return queryset.filter(published & live)
+            return queryset.published()
         if self.value() == "scheduled":
-            return queryset.filter(published, published_at__gt=now)
+            return queryset.scheduled()
         if self.value() == "hidden":
-            return queryset.exclude(published & live)
+            return queryset.not_public()
         return queryset
 
 
@@ -360,7 +348,7 @@ class MineFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             user = request.user
-            return queryset.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
+            return queryset.owned_by(user)
         return queryset
 
 
@@ -374,7 +362,8 @@ def waiting_for_review_url() -> str:
 @admin.register(Article)
 class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin):
     form = ArticleAdminForm
-    inlines = (ArticleAuthorInline, ArticleNoteInline, PreviewLinkInline, ArticleNarrationInline)
+    # Apps above articles add theirs with extend_article_admin() (narration does).
+    inlines = (ArticleAuthorInline, ArticleNoteInline, PreviewLinkInline)
     list_display = (
         "headline",
         "section",
@@ -413,7 +402,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
     )
     # Fields only users who may publish can set (scheduling is publishing).
     publisher_fields = ("published_at", "unpublish_at", "featured", "in_news_sitemap")
-    actions = ("submit_for_review", "publish", "unpublish", generate_narration)
+    actions = ("submit_for_review", "publish", "unpublish")
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
 
@@ -423,21 +412,10 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
     # Permissions ----------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        queryset = (
-            super()
-            .get_queryset(request)
-            .prefetch_related(
-                Prefetch(
-                    "bylines",
-                    queryset=ArticleAuthor.objects.select_related("author").order_by(
-                        "position", "id"
-                    ),
-                )
-            )
-        )
+        queryset = super().get_queryset(request).prefetch_related(bylines_prefetch(avatars=False))
         user = request.user
         if workflow.limited_to_own(user):
-            own = Article.objects.filter(Q(created_by=user) | Q(bylines__author__user=user))
+            own = Article.objects.owned_by(user)
             queryset = queryset.filter(pk__in=own.values("pk"))
         return queryset
 
@@ -832,7 +810,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 '“{}” was not published: {} <a href="{}">Edit the photo</a>.',
                 article,
                 reason,
-                reverse("admin:articles_photo_change", args=(article.lead_photo_id,)),
+                reverse("admin:photos_photo_change", args=(article.lead_photo_id,)),
             )
         return format_html("“{}” was not published: {}", article, reason)
 
@@ -874,3 +852,15 @@ class PreviewLinkAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Revoked {count} link{'s' if count != 1 else ''}.", messages.SUCCESS
         )
+
+
+def extend_article_admin(*, inline: type | None = None, action=None) -> None:
+    """Add an app's inline (after the article's own) or action to the article admin.
+
+    Apps built on articles (narration) register theirs here from their own ``admin``
+    module, so the article admin never imports them.
+    """
+    if inline is not None and inline not in ArticleAdmin.inlines:
+        ArticleAdmin.inlines = (*ArticleAdmin.inlines, inline)
+    if action is not None and action not in ArticleAdmin.actions:
+        ArticleAdmin.actions = (*ArticleAdmin.actions, action)

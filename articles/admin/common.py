@@ -6,43 +6,10 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from .. import images, services
-from ..models import Article, Photo
+from photos.services import RIGHTS_WARNING_DAYS
 
-LIST_THUMB_SIZE = 64
-PREVIEW_SIZE = 720
-BLANK = r"^\s*$"
-
-
-def preview_url(photo: Photo, width: int) -> str:
-    """Return the URL of the photo's narrowest uncropped rendition at least ``width`` wide.
-
-    Falls back to the widest rendition, then to the original (renditions not made yet).
-    """
-    sources = images.rendition_sources(photo)
-    for source in sources:
-        if source.width >= width:
-            return source.url
-    return sources[-1].url if sources else photo.image.url
-
-
-def photo_img(photo: Photo | None, max_size: int, alt: str | None = None) -> SafeString | None:
-    """Return an ``<img>`` of ``photo`` fitted in a ``max_size`` square, or None without one.
-
-    ``alt`` replaces the photo's alt text (e.g. when the image is a link's only content).
-    """
-    if photo is None or not photo.image:
-        return None
-    width, height = photo.width or max_size, photo.height or max_size
-    scale = min(max_size / width, max_size / height, 1)
-    shown_width = max(1, round(width * scale))
-    return format_html(
-        '<img src="{}" width="{}" height="{}" alt="{}" loading="lazy" decoding="async">',
-        preview_url(photo, shown_width * 2),  # sharp on high-density screens
-        shown_width,
-        max(1, round(height * scale)),
-        photo.alt_text if alt is None else alt,
-    )
+from .. import credits, services
+from ..models import Article
 
 
 def join_names(names: list[str]) -> str:
@@ -62,7 +29,7 @@ class ArticlePhotoRightsFilter(admin.SimpleListFilter):
         return (
             (
                 "problem",
-                f"Photo rights expired or expiring within {services.RIGHTS_WARNING_DAYS} days",
+                f"Photo rights expired or expiring within {RIGHTS_WARNING_DAYS} days",
             ),
         )
 
@@ -79,11 +46,11 @@ class PhotoRightsAdminMixin:
     def photo_rights(self, article: Article) -> SafeString | str:
         if article.pk is None and not article.lead_photo_id and not article.body:
             return "—"
-        warnings = services.rights_warnings(article)
+        warnings = credits.rights_warnings(article)
         if not warnings:
             return (
                 "No photo of this article has rights expired or expiring within "
-                f"{services.RIGHTS_WARNING_DAYS} days."
+                f"{RIGHTS_WARNING_DAYS} days."
             )
         return format_html(
             '<ul class="rights-warnings">{}</ul>',

@@ -18,7 +18,8 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from taggit.models import Tag
 
-from .. import security
+from newsroom import security
+
 from ..models import Author, Section
 
 

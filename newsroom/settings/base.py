@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "ckeditor",
     "ckeditor_uploader",
     "django_tasks_db",
+    "photos",
     "articles",
+    "public",
     "narration",
     "newsletter",
     "comments",
@@ -54,26 +56,26 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy on every response (settings.PERMISSIONS_POLICY), cached or not.
-    "articles.middleware.PermissionsPolicyMiddleware",
+    "newsroom.middleware.PermissionsPolicyMiddleware",
     # Static files, before anything that touches sessions or the database (WhiteNoise
     # answers /static/ itself; it passes through in dev and tests, serving nothing).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "articles.middleware.AdminContentSecurityPolicyMiddleware",
+    "newsroom.middleware.AdminContentSecurityPolicyMiddleware",
     # Page-cache hits for readers with no session cookie, before sessions and users are
-    # loaded (articles/cache.py); misses and everyone else go on to the page cache below.
-    "articles.cache.EarlyPageCacheHitMiddleware",
+    # loaded (newsroom/pagecache.py); misses and everyone else go on to the page cache below.
+    "newsroom.pagecache.EarlyPageCacheHitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Staff who must (or chose to) use two-factor authentication verify before the admin.
-    "articles.security.TwoFactorMiddleware",
+    "newsroom.security.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Anonymous public pages from the cache (articles/cache.py): after the user and
+    # Anonymous public pages from the cache (newsroom/pagecache.py): after the user and
     # messages are known, inside the CSP/CSRF/session middleware that still run on a hit.
-    "articles.cache.PublicPageCacheMiddleware",
+    "newsroom.pagecache.PublicPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout into its answer.
     "axes.middleware.AxesMiddleware",
@@ -101,7 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site",
+                "newsroom.context_processors.site",
             ],
         },
     },
@@ -139,16 +141,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# The anonymous page cache (articles/cache.py): public pages for readers without a login,
+# The anonymous page cache (newsroom/pagecache.py): public pages for readers without a login,
 # kept at most PAGE_CACHE_SECONDS and dropped at once by any edit they show. Paths under
 # these prefixes are never cached.
 PAGE_CACHE_ENABLED = True
 PAGE_CACHE_ALIAS = "default"
 PAGE_CACHE_SECONDS = 600
+# The domain's answer to "when does a page next change by itself?" (a scheduled article
+# appears, an unpublish time passes): no stored page outlives that moment.
+PAGE_CACHE_NEXT_CHANGE = "articles.querysets.next_visibility_change"
 # With a shared cache (REDIS_URL), each process also keeps the pages it served lately
 # and answers them without a round trip while the generation it last read is younger
 # than PAGE_CACHE_LOCAL_SECONDS: an edit made through another process shows there
-# within that time (articles.cache.LocalCopies). At most PAGE_CACHE_LOCAL_BYTES a process.
+# within that time (newsroom.pagecache.LocalCopies). At most PAGE_CACHE_LOCAL_BYTES a process.
 PAGE_CACHE_LOCAL_SECONDS = (
     float(os.environ.get("PAGE_CACHE_LOCAL_SECONDS", "0.1")) if REDIS_URL else 0.0
 )
@@ -232,7 +237,7 @@ AXES_RESET_ON_SUCCESS = True
 # A lockout lasts AXES_COOLOFF_TIME from the last counted failure; more tries while
 # locked out do not make it longer, so the page's "try again in N minutes" holds.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "articles.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
 AXES_COOLOFF_MESSAGE = (
     f"Too many failed logins. Try again in {int(AXES_COOLOFF_TIME.total_seconds() // 60)} minutes."
 )
@@ -245,6 +250,8 @@ if os.environ.get("AXES_PROXY_COUNT"):
 # Two-factor authentication (django-otp, TOTP apps). Open to every staff user; required
 # for Editors and Administrators (whoever may publish) when this is on.
 NEWSROOM_REQUIRE_2FA = env_bool("NEWSROOM_REQUIRE_2FA", False)
+# Who "may publish" is the domain's rule (the roles); the login gate asks it through this.
+NEWSROOM_TWO_FACTOR_REQUIRED = "articles.workflow.two_factor_required"
 OTP_TOTP_ISSUER = NEWSROOM_NAME
 # Administrators manage devices in the admin but never see someone's secret key or QR code.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -271,7 +278,7 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
 }
 # The admin runs CKEditor 4, which needs inline handlers and styles; it gets this
-# looser policy (articles.middleware), still same-origin only.
+# looser policy (newsroom.middleware), still same-origin only.
 ADMIN_CSP = {
     **SECURE_CSP,
     "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
@@ -281,7 +288,7 @@ ADMIN_CSP = {
 ADMIN_CSP_PATH_PREFIXES = ("/admin/", "/ckeditor/")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-# Permissions-Policy (articles.middleware): browser features no page of ours uses are
+# Permissions-Policy (newsroom.middleware): browser features no page of ours uses are
 # switched off for it and anything it embeds. Feature -> allowlist ("" = nobody).
 PERMISSIONS_POLICY = {
     "accelerometer": "",

@@ -11,7 +11,7 @@ PAGE_CACHE_ENABLED = False
 MIDDLEWARE = [
     name
     for name in MIDDLEWARE
-    if not name.startswith("articles.cache")
+    if not name.startswith("newsroom.pagecache")
     and name
     not in (
         "django.middleware.cache.UpdateCacheMiddleware",

@@ -26,9 +26,10 @@ from taggit.models import Tag
 
 from articles import demo_data, roles
 from articles.demo_data import Shot, Story
-from articles.models import Article, ArticleAuthor, Author, Photo, Section
+from articles.models import Article, ArticleAuthor, Author, Section
 from narration.backends import NarrationError, get_backend
 from narration.text import narration_text
+from photos.models import Photo
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_USERS = (

@@ -31,8 +31,8 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
-from .models import Article, Author, Section
-from .views import union_all_sql
+from articles.models import Article, Author, Section
+from articles.sql import union_all_sql
 
 # The Google News sitemap lists what was published in the last two days, at most 1,000 URLs.
 NEWS_WINDOW = timedelta(hours=48)

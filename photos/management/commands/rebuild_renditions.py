@@ -8,9 +8,9 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from articles import images
-from articles.models import Photo
 from newsroom.progress import ProgressStream
+from photos import images
+from photos.models import Photo
 
 BATCH_SIZE = 100
 

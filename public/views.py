@@ -1,27 +1,13 @@
-"""Public pages. Every queryset starts from ``Article.objects.published()``."""
+"""Public pages. Every queryset starts from ``Article.objects.published()`` (articles.querysets)."""
 
-import hashlib
-from collections.abc import Sequence
 from itertools import groupby
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import (
-    Case,
-    Count,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Prefetch,
-    Q,
     QuerySet,
-    Subquery,
-    Value,
-    When,
     prefetch_related_objects,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
@@ -29,9 +15,8 @@ from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from . import search, workflow
-from .cache import per_generation
-from .models import (
+from articles import search, workflow
+from articles.models import (
     Article,
     ArticleAuthor,
     ArticleNote,
@@ -41,42 +26,18 @@ from .models import (
     Section,
     TaggedArticle,
 )
-from .pagination import ArchivePaginator
+from articles.querysets import bylines_prefetch, related_and_neighbours
+from newsroom.pagecache import per_generation
+from public.pagination import ArchivePaginator
+from public.search import highlight
 
 # Meta descriptions longer than this are cut by search engines anyway.
 DESCRIPTION_LENGTH = 160
-# How many teasers each section's block on the home page shows.
-SECTION_BLOCK_SIZE = 4
-# How many related articles an article page offers.
-RELATED_COUNT = 4
-# Related articles fall back to the section's newest: only this many are considered.
-RELATED_SECTION_POOL = 12
-# How many of each tag's newest articles are weighed for "related".
-RELATED_TAG_POOL = 40
 
 
 def describe(text: str) -> str:
     """Return ``text`` as a one-line meta description of at most 160 characters."""
     return Truncator(" ".join(text.split())).chars(DESCRIPTION_LENGTH)
-
-
-def bylines_prefetch() -> Prefetch:
-    """Return the prefetch of an article's byline in order, with each author and avatar."""
-    return Prefetch(
-        "bylines",
-        queryset=ArticleAuthor.objects.select_related("author", "author__avatar").order_by(
-            "position", "id"
-        ),
-    )
-
-
-def teasers(articles: QuerySet[Article], *, bylines: bool = True) -> QuerySet[Article]:
-    """Return ``articles`` with what a teaser shows: section, lead photo and byline.
-
-    Teasers never show the body or the tags: neither is fetched for a page of them.
-    """
-    articles = articles.select_related("section", "lead_photo").defer("body", "search_vector")
-    return articles.prefetch_related(bylines_prefetch()) if bylines else articles
 
 
 class ArticleListMixin:
@@ -87,7 +48,7 @@ class ArticleListMixin:
     context_object_name = "articles"
 
     def get_queryset(self) -> QuerySet[Article]:
-        return teasers(Article.objects.published())
+        return Article.objects.published().teasers()
 
     def page_meta(self) -> tuple[str, str]:
         """Return the page's title (without the site's name) and its meta description."""
@@ -104,46 +65,12 @@ class ArticleListMixin:
         return context
 
 
-def home_lead(published: QuerySet[Article]) -> Article | None:
-    """Return the lead story: the newest featured article, else the newest.
-
-    One query: both candidates are LIMIT 1 subqueries read off an index, so the cost
-    does not grow with the archive.
-    """
-    newest = published.order_by("-published_at", "-id").values("pk")
-    newest_featured = newest.filter(featured=True)[:1]
-    found = teasers(
-        Article.objects.filter(Q(pk=Subquery(newest_featured)) | Q(pk=Subquery(newest[:1]))),
-        bylines=False,
-    ).order_by("-featured", "-published_at", "-id")
-    return next(iter(found), None)
-
-
 def requested_page(request: HttpRequest) -> int:
     """Return the ``?page=`` number asked for (1 when missing or not a number)."""
     try:
         return max(1, int(request.GET.get("page", 1)))
     except ValueError:
         return 1
-
-
-def linked_newest_first(
-    articles: QuerySet[Article], links: QuerySet, field: str, page: int = 1
-) -> QuerySet[Article]:
-    """Return ``articles`` that ``links`` (tag or byline rows) point to, planned by size.
-
-    A tag on half the archive: walk the newest articles and keep those with the tag (an
-    index probe each), stopping once the page is full. A rare tag: fetch its few
-    articles and sort them. Either way the cost stays flat as the archive grows; the
-    sizes are counted once per cache generation.
-    """
-    which = hashlib.sha256(str(links.query).encode()).hexdigest()[:32]
-    size = per_generation(f"links:{which}", links.count)
-    total = per_generation("articles:total", Article.objects.count)
-    # Walking costs about page × per-page × total / size probes; fetching costs size rows.
-    if size * size > page * settings.ARTICLES_PER_PAGE * total:
-        return articles.filter(Exists(links.filter(**{field: OuterRef("pk")})))
-    return articles.filter(pk__in=links.values(field))
 
 
 class HomeView(ArticleListMixin, ListView):
@@ -162,25 +89,13 @@ class HomeView(ArticleListMixin, ListView):
         if context["page_obj"].number != 1:
             return context
         published = Article.objects.published()
-        # The newest featured article, else the newest: featured ones sort first.
-        lead = home_lead(published)
+        lead = published.home_lead()
         latest = [article for article in context["articles"] if lead is None or article != lead]
         shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
-        # Each section's few newest, not already shown: one LIMIT subquery per section,
-        # each an index range scan, so the cost follows the sections, not the archive.
         sections = per_generation("section-nav", lambda: list(Section.objects.all()))
-        unshown = published.exclude(pk__in=shown).order_by("-published_at", "-id")
-        newest = pk_in_any(
-            [
-                unshown.filter(section_id=section.pk).values("pk")[:SECTION_BLOCK_SIZE]
-                for section in sections
-            ]
+        block_articles = list(
+            published.newest_per_section([section.pk for section in sections], exclude=shown)
         )
-        # The subqueries only yield public articles, so the outer query is a lookup by id.
-        newest_per_section = teasers(Article.objects.filter(newest), bylines=False).order_by(
-            "section__position", "section__name", "-published_at", "-id"
-        )
-        block_articles = list(newest_per_section)
         if lead is not None:
             # Section blocks are compact (no byline): only the lead needs its bylines.
             prefetch_related_objects([lead], bylines_prefetch())
@@ -233,7 +148,7 @@ class TagView(ArticleListMixin, ListView):
     def get_queryset(self) -> QuerySet[Article]:
         tagged = TaggedArticle.objects.filter(tag=self.tag)
         page = requested_page(self.request)
-        return linked_newest_first(super().get_queryset(), tagged, "content_object", page)
+        return super().get_queryset().linked_newest_first(tagged, "content_object", page)
 
     def page_meta(self) -> tuple[str, str]:
         name = self.tag.name
@@ -252,7 +167,7 @@ class AuthorView(ArticleListMixin, ListView):
         )
         bylines = ArticleAuthor.objects.filter(author=self.author)
         page = requested_page(self.request)
-        return linked_newest_first(super().get_queryset(), bylines, "article", page)
+        return super().get_queryset().linked_newest_first(bylines, "article", page)
 
     def page_meta(self) -> tuple[str, str]:
         author = self.author
@@ -265,130 +180,8 @@ class AuthorView(ArticleListMixin, ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
-def may_edit_articles(user) -> bool:
-    """Return whether ``user`` may edit articles in the admin (and so preview them)."""
-    return user.is_active and user.is_staff and user.has_perm("articles.change_article")
-
-
-def with_notes_flag(articles: QuerySet[Article]) -> QuerySet[Article]:
-    """Return ``articles`` marked ``has_notes``, so notes are fetched only when there are some."""
-    return articles.annotate(has_notes=Exists(ArticleNote.objects.filter(article=OuterRef("pk"))))
-
-
 def article_notes(article: Article) -> list[ArticleNote]:
     return list(article.notes.all()) if getattr(article, "has_notes", True) else []
-
-
-def union_all_sql(
-    querysets: Sequence[QuerySet], raw: Sequence[tuple[str, list]] = ()
-) -> tuple[str, list]:
-    """Return one SQL statement (and its parameters) of the rows of every query, in turn.
-
-    Each queryset may be ordered and sliced (a LIMIT): it is wrapped as a derived table,
-    which SQLite and PostgreSQL both accept inside a UNION ALL. ``raw`` adds (sql,
-    params) parts that already fit. An empty list gives ("", []).
-    """
-    parts, params = [], []
-    for queryset in querysets:
-        sql, query_params = queryset.query.sql_with_params()
-        parts.append(f"SELECT * FROM ({sql}) AS part")
-        params += query_params
-    for sql, raw_params in raw:
-        parts.append(sql)
-        params += raw_params
-    return " UNION ALL ".join(parts), params
-
-
-def pk_in_any(pools: Sequence[QuerySet], raw: Sequence[tuple[str, list]] = ()) -> Q:
-    """Return a filter for the primary keys any of ``pools`` yields (small LIMIT queries).
-
-    One ``IN`` over a UNION ALL of the pools, not an OR of ``IN (subquery)`` terms:
-    PostgreSQL answered the OR with a sequential scan of the whole archive (120 ms at
-    100,000 articles); the union is a few hundred ids, each looked up by primary key.
-    ``raw`` adds (sql, params) pools that already select one id column.
-    """
-    sql, params = union_all_sql(pools, raw)
-    return Q(pk__in=RawSQL(sql, params)) if sql else Q(pk__in=[])
-
-
-def newest_tagged_sql(tag_ids: list[int], exclude_pk: int) -> tuple[str, list[int]]:
-    """Return SQL for the ids of each tag's newest few articles, and its parameters.
-
-    The newest by id (ids follow creation), read off the (tag, content_object) index, so
-    a tag on a tenth of the archive costs no more than a rare one. Plain SQL: building
-    the same with querysets took longer than running it.
-    """
-    table = TaggedArticle._meta.db_table
-    part = (
-        f"SELECT * FROM (SELECT content_object_id FROM {table} "
-        "WHERE tag_id = %s AND content_object_id <> %s "
-        "ORDER BY content_object_id DESC LIMIT %s) AS newest"
-    )
-    params: list[int] = []
-    for tag_id in tag_ids:
-        params += [tag_id, exclude_pk, RELATED_TAG_POOL]
-    return " UNION ALL ".join([part] * len(tag_ids)), params
-
-
-def related_and_neighbours(
-    article: Article, count: int = RELATED_COUNT
-) -> tuple[list[Article], Article | None, Article | None]:
-    """Return the related articles, and the previous (older) and next (newer) in the section.
-
-    One query for all three. Related: among each of its tags' newest articles, those
-    sharing the most tags with ``article``, newest first on ties; when too few share a
-    tag, the section's newest fill the list (they share no tag, so they sort after; only
-    the section's few newest are considered, so the query stays small whatever the
-    section's size). Drafts among the candidates are dropped by ``published``. The
-    neighbours are scalar subqueries (newest older, oldest newer), which work alike on
-    PostgreSQL and SQLite, and sort first so the limit never cuts them off.
-    """
-    tag_ids = [tag.pk for tag in article.tags.all()]  # prefetched by with_related()
-    published = Article.objects.published().exclude(pk=article.pk)
-    in_section = published.filter(section_id=article.section_id)
-    when, pk = article.published_at, article.pk
-    # A range on published_at and no OR: with an OR, SQLite's planner took every newer
-    # article of the section and sorted them (22 ms for an old article in a big section).
-    older = in_section.filter(published_at__lte=when).exclude(published_at=when, pk__gt=pk)
-    newer = in_section.filter(published_at__gte=when).exclude(published_at=when, pk__lt=pk)
-    older_pk = Subquery(older.order_by("-published_at", "-id").values("pk")[:1])
-    newer_pk = Subquery(newer.order_by("published_at", "id").values("pk")[:1])
-
-    pools = [
-        in_section.values("pk")[:RELATED_SECTION_POOL],
-        older.order_by("-published_at", "-id").values("pk")[:1],
-        newer.order_by("published_at", "id").values("pk")[:1],
-    ]
-    candidates = pk_in_any(pools, [newest_tagged_sql(tag_ids, pk)] if tag_ids else [])
-    # A count per candidate (an index lookup each), not a GROUP BY over the joined rows.
-    shared_tags = Coalesce(
-        Subquery(
-            TaggedArticle.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
-            .values("content_object")
-            .annotate(shared=Count("pk"))
-            .values("shared")
-        ),
-        Value(0),
-    )
-    is_neighbour = Case(
-        When(Q(pk=older_pk) | Q(pk=newer_pk), then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    found = (
-        teasers(published.filter(candidates), bylines=False)
-        .annotate(shared_tags=shared_tags, is_neighbour=is_neighbour)
-        .order_by("-is_neighbour", "-shared_tags", "-published_at", "-id")[: count + 2]
-    )
-    previous = next_ = None
-    for other in found:
-        if other.is_neighbour and (other.published_at, other.pk) < (when, pk):
-            previous = other
-        elif other.is_neighbour:
-            next_ = other
-    # The neighbours are in the section too, so they may be related as well.
-    related = sorted(found, key=lambda a: (-a.shared_tags, -a.published_at.timestamp(), -a.pk))
-    return related[:count], previous, next_
 
 
 class ArticleDetailView(DetailView):
@@ -423,11 +216,11 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self) -> QuerySet[Article]:
         user = self.request.user
-        if user.is_staff and (may_edit_articles(user) or user.has_perm("articles.view_article")):
+        if workflow.may_preview(user):
             articles = Article.objects.all()  # checked per article in get_object
         else:
             articles = Article.objects.published()
-        return with_notes_flag(articles.with_related())
+        return articles.with_related().with_notes_flag()
 
     def get_object(self, queryset=None) -> Article:
         article = super().get_object(queryset)
@@ -477,7 +270,9 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("No such preview.")
     if not link.is_active:
         return _private(render(request, "articles/preview_gone.html", {"link": link}, status=410))
-    article = get_object_or_404(with_notes_flag(Article.objects.with_related()), pk=link.article_id)
+    article = get_object_or_404(
+        Article.objects.with_related().with_notes_flag(), pk=link.article_id
+    )
     context = {
         "article": article,
         "is_preview": True,
@@ -506,7 +301,7 @@ class SearchView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        search.highlight(context["articles"], self.query)
+        highlight(context["articles"], self.query)
         context["query"] = self.query
         context["full_text"] = search.is_full_text()  # quotes and -word work only there
         context["result_pool"] = search.RESULT_POOL

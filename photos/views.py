@@ -27,9 +27,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from . import images
-from .images import ALLOWED_EXTENSIONS, validate_image_file
-from .models import Photo
+from photos import images
+from photos.images import ALLOWED_EXTENSIONS, validate_image_file
+from photos.models import Photo
 
 UPLOAD_PERMISSIONS = ("articles.add_article", "articles.change_article")
 BROWSE_PER_PAGE = 24
@@ -152,9 +152,9 @@ def browse_view(request: HttpRequest) -> HttpResponse:
         "query": query,
         "ckeditor_params": params,
         "func_num": params.get("CKEditorFuncNum", ""),
-        "photo_changelist_url": reverse("admin:articles_photo_changelist"),
+        "photo_changelist_url": reverse("admin:photos_photo_changelist"),
     }
-    return TemplateResponse(request, "articles/photo_browser.html", context)
+    return TemplateResponse(request, "photos/photo_browser.html", context)
 
 
 # CKEditor posts uploads from its dialog and opens the browser in a popup on our

@@ -21,7 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from PIL import ExifTags, Image, ImageChops, ImageDraw
 
-from articles import images
+from photos import images
 
 MB = 1024 * 1024
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from . import services
-from .models import Photo
+from photos import services
+from photos.models import Photo
 
 # A start tag exactly as the sanitizer writes it (name="value" pairs, values without
 # a raw quote), or an end tag. Text between tags never holds a raw "<".

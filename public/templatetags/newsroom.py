@@ -12,9 +12,9 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from articles import body as article_body
-from articles.cache import per_generation
 from articles.models import Author, Section
+from newsroom.pagecache import per_generation
+from public import body as article_body
 
 register = template.Library()
 
@@ -119,7 +119,7 @@ def photo_img(
     during a request. Until the renditions exist (made once after upload, or by
     ``manage.py rebuild_renditions``) the original is the one candidate.
     """
-    from articles import images
+    from photos import images
 
     if photo is None or not photo.image:
         return mark_safe("")
@@ -166,9 +166,9 @@ def photo_url(photo, key: str = "card.jpg") -> str:
     """Return the URL of a photo's rendition, else of its original; "" without a photo.
 
     Keys: "card.jpg" (the 1200×630 social card), "w640.jpg", "thumb-480.webp"… (see
-    articles.images). Reads ``photo.renditions`` only, like ``photo_img``.
+    photos.images). Reads ``photo.renditions`` only, like ``photo_img``.
     """
-    from articles import images
+    from photos import images
 
     if photo is None or not photo.image:
         return ""
@@ -222,7 +222,7 @@ def social_image(request, photo=None) -> dict:
     with its own size) the site's default card stands in. Reads ``photo.renditions``
     only, like ``photo_img``.
     """
-    from articles import images
+    from photos import images
 
     if photo is not None and photo.image:
         card = images.rendition_files(photo).get("card.jpg")

@@ -43,6 +43,8 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, get_max_age, patch_vary_headers
 from django.utils.http import http_date, quote_etag, split_header_value
 
+from .hooks import get_func
+
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
@@ -160,16 +162,12 @@ def invalidate_pages(using: str | None = None) -> None:
 
 
 def _compute_next_change(since: datetime) -> datetime | None:
-    from django.db.models import Min, Q
+    """Ask the domain (``settings.PAGE_CACHE_NEXT_CHANGE``) when a page next changes by itself."""
+    return get_func("PAGE_CACHE_NEXT_CHANGE", _no_scheduled_changes)(since)
 
-    from .models import Article
 
-    moments = Article.objects.filter(status=Article.Status.PUBLISHED).aggregate(
-        publish=Min("published_at", filter=Q(published_at__gt=since)),
-        unpublish=Min("unpublish_at", filter=Q(unpublish_at__gt=since)),
-    )
-    found = [moment for moment in moments.values() if moment is not None]
-    return min(found) if found else None
+def _no_scheduled_changes(since: datetime) -> None:
+    return None
 
 
 def next_scheduled_change(cache: BaseCache, generation: int, since: datetime) -> float | None:

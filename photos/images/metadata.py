@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     XmlParser = ElementTree
 
 if TYPE_CHECKING:
-    from ..models import Photo
+    from photos.models import Photo
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

@@ -26,14 +26,15 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from PIL import ExifTags, Image, ImageOps
 
-from ..cache import invalidate_pages
+from newsroom.pagecache import invalidate_pages
+
 from .checks import format_of, is_animation, open_image
 from .originals import to_srgb
 
 if TYPE_CHECKING:
     from django.core.files.storage import Storage
 
-    from ..models import Photo
+    from photos.models import Photo
 
 logger = logging.getLogger(__name__)
 
@@ -346,6 +347,8 @@ def delete_photo_files(sender, instance: Photo, using: str | None = None, **kwar
     transaction.on_commit(delete, using=using)
 
 
-post_delete.connect(
-    delete_photo_files, sender="articles.Photo", dispatch_uid="articles.images.delete_photo_files"
-)
+def connect() -> None:
+    """Connect ``delete_photo_files`` to photo deletions (called from ``PhotosConfig.ready``)."""
+    post_delete.connect(
+        delete_photo_files, sender="photos.Photo", dispatch_uid="photos.images.delete_photo_files"
+    )

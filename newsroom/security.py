@@ -18,7 +18,7 @@ from django.urls import reverse
 from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import roles, workflow
+from .hooks import get_func
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
@@ -40,12 +40,18 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 
 def two_factor_required(user) -> bool:
-    """Return whether the newsroom requires ``user`` to use two-factor authentication."""
+    """Return whether the newsroom requires ``user`` to use two-factor authentication.
+
+    Only with ``settings.NEWSROOM_REQUIRE_2FA`` on; then the domain says who
+    (``settings.NEWSROOM_TWO_FACTOR_REQUIRED``: superusers and whoever may publish).
+    """
     if not getattr(settings, "NEWSROOM_REQUIRE_2FA", False):
         return False
-    if user.is_superuser or workflow.can_publish(user):
-        return True
-    return user.groups.filter(name__in=roles.TWO_FACTOR_ROLES).exists()
+    return bool(get_func("NEWSROOM_TWO_FACTOR_REQUIRED", _superusers_only)(user))
+
+
+def _superusers_only(user) -> bool:
+    return user.is_superuser
 
 
 def has_confirmed_device(user) -> bool:

@@ -1,4 +1,4 @@
-"""Template tags of the editorial workflow: an article's JSON-LD and the admin's desk box."""
+"""Structured data of the public pages: an article's JSON-LD and its breadcrumbs."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ import json
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from articles import images, workflow
 from articles.models import Article
-from articles.templatetags.newsroom import audio_type, social_image
+from photos import images
+from public.templatetags.newsroom import audio_type, social_image
 
 register = template.Library()
 
@@ -158,55 +157,3 @@ def breadcrumb_json_ld(context, article: Article) -> SafeString:
             ],
         }
     )
-
-
-@register.inclusion_tag("admin/includes/newsroom_desk.html", takes_context=True)
-def newsroom_desk(context) -> dict:
-    """Render the admin home's desk box: what waits for the user, and their account's security."""
-    request = context["request"]
-    user = request.user
-    changelist = "admin:articles_article_changelist"
-    links = []
-    if user.has_perm("articles.change_article") or user.has_perm("articles.view_article"):
-        mine = Article.objects.filter(
-            pk__in=Article.objects.filter(
-                Q(created_by=user) | Q(bylines__author__user=user)
-            ).values("pk")
-        )
-        if workflow.can_publish(user):
-            links.append(
-                {
-                    "url_name": changelist,
-                    "query": "?status__exact=review",
-                    "label": "Waiting for review",
-                    "count": Article.objects.filter(status=Article.Status.IN_REVIEW).count(),
-                }
-            )
-            links.append(
-                {
-                    "url_name": changelist,
-                    "query": "?visibility=scheduled",
-                    "label": "Scheduled",
-                    "count": Article.objects.filter(
-                        status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-                    ).count(),
-                }
-            )
-        if user.has_perm("articles.change_article"):
-            links.append(
-                {
-                    "url_name": changelist,
-                    "query": "?mine=yes&status__exact=draft",
-                    "label": "My drafts",
-                    "count": mine.filter(status=Article.Status.DRAFT).count(),
-                }
-            )
-            links.append(
-                {
-                    "url_name": changelist,
-                    "query": "?mine=yes&status__exact=review",
-                    "label": "My articles in review",
-                    "count": mine.filter(status=Article.Status.IN_REVIEW).count(),
-                }
-            )
-    return {"links": links, "user": user, "request": request}

@@ -25,11 +25,11 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from . import text
-from .images import rendition_files
-from .models import Article, ArticleAuthor, Author, Photo, Section, TaggedArticle
-from .templatetags.newsroom import audio_type
-from .views import linked_newest_first
+from articles import text
+from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from photos.images import rendition_files
+from photos.models import Photo
+from public.templatetags.newsroom import audio_type
 
 FEED_LENGTH = 20
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -256,7 +256,7 @@ class TagFeed(ArticleFeed):
 
     def articles(self, obj: Tag) -> QuerySet[Article]:
         tagged = TaggedArticle.objects.filter(tag=obj)
-        return linked_newest_first(super().articles(obj), tagged, "content_object")
+        return super().articles(obj).linked_newest_first(tagged, "content_object")
 
 
 class TagAtomFeed(AtomFeedMixin, TagFeed):
@@ -278,7 +278,7 @@ class AuthorFeed(ArticleFeed):
 
     def articles(self, obj: Author) -> QuerySet[Article]:
         bylines = ArticleAuthor.objects.filter(author=obj)
-        return linked_newest_first(super().articles(obj), bylines, "article")
+        return super().articles(obj).linked_newest_first(bylines, "article")
 
 
 class AuthorAtomFeed(AtomFeedMixin, AuthorFeed):

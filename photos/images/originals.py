@@ -21,7 +21,7 @@ from .checks import EXTENSION_OF_FORMAT, format_of, is_animation, open_image
 from .metadata import apply_metadata, read_metadata
 
 if TYPE_CHECKING:
-    from ..models import Photo
+    from photos.models import Photo
 
 logger = logging.getLogger(__name__)
 

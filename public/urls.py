@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import feeds, sitemaps, views
+from public import feeds, sitemaps, views
 
 app_name = "articles"
 
