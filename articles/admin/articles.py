@@ -9,16 +9,13 @@ saved the article after the form was opened (lost-update protection).
 
 from __future__ import annotations
 
-import re
-import time
 from itertools import chain
 
 import reversion
 from django import forms
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -29,7 +26,7 @@ from django.utils.safestring import SafeString
 
 from photos.admin import LIST_THUMB_SIZE, photo_img
 
-from .. import history, sanitize, workflow
+from .. import editing, history, workflow
 from ..models import Article, ArticleAuthor, ArticleNote, PreviewLink, TaggedArticle
 from ..querysets import bylines_prefetch
 from .common import ArticlePhotoRightsFilter, PhotoRightsAdminMixin, join_names
@@ -37,57 +34,7 @@ from .revisions import ArticleHistoryMixin, clock, display_name
 
 Status = Article.Status
 
-# How long an opened change form counts as "being edited" for the presence notice.
-PRESENCE_SECONDS = 30 * 60
-
-
-class EditConflict(Exception):
-    """Someone saved the article between this request's checks and its save."""
-
-
-# Presence: who has the change form open -------------------------------------------
-
-
-def _presence_key(article_pk: int) -> str:
-    return f"articles:editing:{article_pk}"
-
-
-def note_editing(article_pk: int, user) -> list[dict]:
-    """Record that ``user`` opened the article; return the others who have it open."""
-    now = time.time()
-    key = _presence_key(article_pk)
-    editors = {
-        uid: entry
-        for uid, entry in (cache.get(key) or {}).items()
-        if now - entry["since"] < PRESENCE_SECONDS
-    }
-    others = [
-        {**entry, "minutes": int((now - entry["since"]) // 60)}
-        for uid, entry in editors.items()
-        if uid != user.pk
-    ]
-    editors[user.pk] = {"name": display_name(user), "since": now}
-    cache.set(key, editors, PRESENCE_SECONDS)
-    return others
-
-
-def done_editing(article_pk: int, user) -> None:
-    key = _presence_key(article_pk)
-    editors = cache.get(key) or {}
-    if editors.pop(user.pk, None) is not None:
-        cache.set(key, editors, PRESENCE_SECONDS)
-
-
 # Forms ------------------------------------------------------------------------------
-
-
-def _normal_html(html: str | None) -> str:
-    cleaned = sanitize.clean_html(html or "")
-    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", cleaned)).strip()
-
-
-def _body_has_changed(initial, data) -> bool:
-    return _normal_html(initial) != _normal_html(data)
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -131,7 +78,7 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "body" in self.fields:
             # CKEditor re-indents the HTML it loaded: only a change readers see is a change.
-            self.fields["body"].has_changed = _body_has_changed
+            self.fields["body"].has_changed = editing.body_has_changed
         self.conflict = None
         self.initial_status = self.instance.status if self.instance.pk else None
         self.was_public = bool(self.instance.pk) and self.instance.is_public
@@ -524,7 +471,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
             request.POST["status"] = Status.IN_REVIEW
         try:
             return self._changeform_with_revision(request, object_id, form_url, extra_context)
-        except EditConflict:
+        except editing.EditConflict:
             # Someone saved between this request's check and its save; everything was
             # rolled back. Showing the form again now reports the conflict with their data.
             return self._changeform_with_revision(request, object_id, form_url, extra_context)
@@ -540,7 +487,11 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         can_change = obj is None or self.has_change_permission(request, obj)
         context.update(
             conflict=getattr(form, "conflict", None),
-            also_editing=note_editing(obj.pk, user) if obj is not None and can_change else [],
+            also_editing=(
+                editing.note_editing(obj.pk, user, display_name(user))
+                if obj is not None and can_change
+                else []
+            ),
             show_submit_for_review=(
                 can_change
                 and "status" in form.base_fields
@@ -554,11 +505,8 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
     def save_model(self, request, obj, form, change):
         now = timezone.now()
         if change:
-            loaded = form.cleaned_data.get("loaded_version") or obj.version
-            # Claim the row: matches only if nobody saved since the form was checked, and
-            # holds the row until this transaction ends (the admin wraps it in one).
-            if not Article.objects.filter(pk=obj.pk, version=loaded).update(version=F("version")):
-                raise EditConflict
+            # Nobody saved since the form was checked; the admin's transaction holds the row.
+            editing.claim_version(obj, form.cleaned_data.get("loaded_version") or obj.version)
             if form.cleaned_data.get("material_update") and form.was_public:
                 obj.content_updated_at = now
         else:
@@ -567,7 +515,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         obj._workflow_from = form.initial_status
         super().save_model(request, obj, form, change)
         if change:
-            done_editing(obj.pk, request.user)
+            editing.done_editing(obj.pk, request.user)
         self._announce_state(request, obj, form.initial_status)
 
     def _announce_state(self, request, article: Article, before: str | None) -> None:
@@ -598,14 +546,9 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 note.save()
             for note in formset.deleted_objects:
                 note.delete()
-            article = form.instance
-            material = [n for n in formset.new_objects if n.kind != ArticleNote.Kind.CLARIFICATION]
-            if material and article.is_public:
+            if any(editing.note_is_material(note) for note in formset.new_objects):
                 # A correction or update note is a material change by definition.
-                article.content_updated_at = timezone.now()
-                Article.objects.filter(pk=article.pk).update(
-                    content_updated_at=article.content_updated_at
-                )
+                editing.mark_material_update(form.instance, save=True)
             return None
         if formset.model is PreviewLink:
             now = timezone.now()
@@ -749,35 +692,15 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
     def _bulk_move(self, request, queryset, new_status: str, verb: str, comment: str) -> int:
         """Move each article the user may move to ``new_status``; return how many moved."""
         moved = 0
-        now = timezone.now()
         for article in queryset.select_related("lead_photo"):
-            if article.status == new_status:
-                continue
-            if not (
-                self.has_change_permission(request, article)
-                and workflow.may_move(request.user, article, new_status)
-            ):
-                self.message_user(
-                    request, f"“{article}” was not {verb}: you may not do that.", messages.ERROR
-                )
-                continue
-            article.status = new_status
-            fields = ["status", "updated_at", "last_edited_by"]
-            if new_status == Status.PUBLISHED:
-                if article.published_at is None:
-                    article.published_at = now
-                    fields.append("published_at")
-                try:
-                    article.clean()
-                except ValidationError as exc:
-                    self.message_user(request, self._refusal(article, exc), messages.ERROR)
-                    continue
-            article.last_edited_by = request.user
-            with reversion.create_revision():
-                reversion.set_user(request.user)
-                reversion.set_comment(comment)
-                article.save(update_fields=fields)
-            moved += 1
+            try:
+                moved += editing.move(article, new_status, request.user, comment=comment)
+            except editing.MoveRefused as refused:
+                if refused.validation_error is not None:
+                    message = self._refusal(article, refused.validation_error)
+                else:
+                    message = f"“{article}” was not {verb}: {refused}."
+                self.message_user(request, message, messages.ERROR)
         return moved
 
     @staticmethod
