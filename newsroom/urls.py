@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from photos import views as ckeditor_views
@@ -11,6 +11,11 @@ admin.site.site_title = settings.NEWSROOM_NAME
 admin.site.index_title = "Newsroom"
 
 urlpatterns = [
+    # The photo library had its admin under the articles app: old bookmarks still work.
+    re_path(
+        r"^admin/articles/photo/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/photos/photo/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
     # CKEditor's upload and browser, staff-only, images checked like the photo library.
     path("ckeditor/upload/", ckeditor_views.upload, name="ckeditor_upload"),

@@ -27,15 +27,13 @@ from taggit.models import Tag
 
 from articles import text
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
-from photos.images import rendition_files
+from photos.images import card_image
 from photos.models import Photo
 from public.templatetags.newsroom import audio_type
 
 FEED_LENGTH = 20
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
-# The rendition offered to feed readers: the 1200×630 social card, made for previews.
-FEED_IMAGE_KEY = "card.jpg"
 
 
 @dataclass(frozen=True)
@@ -58,12 +56,10 @@ def feed_image(photo: Photo | None) -> FeedImage | None:
     """
     if photo is None or not photo.image:
         return None
-    card = rendition_files(photo).get(FEED_IMAGE_KEY)
-    if card:
-        url = photo.image.storage.url(card["name"])
-        width, height, mime_type = card.get("width"), card.get("height"), "image/jpeg"
+    url, width, height, is_card = card_image(photo)
+    if is_card:
+        mime_type = "image/jpeg"
     else:
-        url, width, height = photo.image.url, photo.width, photo.height
         mime_type = mimetypes.guess_type(photo.image.name)[0] or "image/jpeg"
     return FeedImage(url, mime_type, width, height, photo.alt_text, photo.credit)
 

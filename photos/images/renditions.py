@@ -322,6 +322,18 @@ def rendition_url(photo: Photo, key: str) -> str:
     return photo.image.storage.url(item["name"]) if item else photo.image.url
 
 
+def card_image(photo: Photo) -> tuple[str, int | None, int | None, bool]:
+    """Return the image a shared link or a feed shows: (url, width, height, is_card).
+
+    The 1200×630 social card, else (renditions not made yet) the original with its own
+    size. Reads ``photo.renditions`` only: no query and no storage call.
+    """
+    card = rendition_files(photo).get("card.jpg")
+    if card:
+        return photo.image.storage.url(card["name"]), card["width"], card["height"], True
+    return photo.image.url, photo.width, photo.height, False
+
+
 def thumbnail_url(photo: Photo, width: int = 480) -> str:
     """Return the URL of the narrowest 3:2 JPEG crop at least ``width`` wide, else the original."""
     thumbs = rendition_sources(photo, "thumb", "jpg")
