@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "ckeditor",
     "ckeditor_uploader",
     "django_tasks_db",
+    # Infrastructure (no models): the page cache, login security, the two-factor admin.
+    "newsroom",
     "photos",
     "articles",
     "public",
