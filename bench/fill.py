@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import importlib
 import itertools
 import math
 import random
@@ -39,8 +38,10 @@ from taggit.models import Tag
 from tqdm import tqdm
 
 from articles import text
+from articles.management.commands.seed_demo import draw_photo
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
 from articles.sanitize import LINK_REL
+from photos.images import build_renditions
 from photos.models import Photo
 
 SECTION_NAMES = (
@@ -143,6 +144,10 @@ ARCHIVE_YEARS = 5
 PHOTO_SCENES = ("city", "hills", "field", "sea", "stage", "abstract")
 PORTRAIT_SCENES = ("portrait", "desk")
 PARAGRAPH_POOL = 4000
+# PostgreSQL's search trigger and GIN index, as migration articles 0007 names them (copied:
+# nothing outside a migrations folder imports a migration; tests/test_layout.py checks them).
+SEARCH_TRIGGER = "articles_article_search_vector_trigger"
+SEARCH_INDEX = "article_search_vector_gin"
 
 
 @dataclass
@@ -339,7 +344,6 @@ class Filler:
         if connection.vendor != "postgresql":
             yield
             return
-        migration = importlib.import_module("articles.migrations.0007_article_search_trigger")
         table = connection.ops.quote_name(Article._meta.db_table)
         # Inside a transaction (the tests): other connections would not see the rows, and
         # ALTER TABLE and CREATE INDEX need the deferred foreign-key checks done first.
@@ -355,12 +359,12 @@ class Filler:
                 if in_transaction:
                     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
-        schema(f"ALTER TABLE {table} DISABLE TRIGGER {migration.TRIGGER}")
-        schema(f"DROP INDEX IF EXISTS {migration.INDEX}")
+        schema(f"ALTER TABLE {table} DISABLE TRIGGER {SEARCH_TRIGGER}")
+        schema(f"DROP INDEX IF EXISTS {SEARCH_INDEX}")
         try:
             yield
         finally:
-            schema(f"ALTER TABLE {table} ENABLE TRIGGER {migration.TRIGGER}")
+            schema(f"ALTER TABLE {table} ENABLE TRIGGER {SEARCH_TRIGGER}")
         with self._timed("search vectors"):
             last = Article.objects.aggregate(last=models.Max("pk"))["last"] or 0
             step = last // parts + 1
@@ -382,15 +386,12 @@ class Filler:
         with self._timed("search index"):
             with connection.cursor() as cursor:
                 cursor.execute("SET maintenance_work_mem = '256MB'")
-            schema(f"CREATE INDEX {migration.INDEX} ON {table} USING gin (search_vector)")
+            schema(f"CREATE INDEX {SEARCH_INDEX} ON {table} USING gin (search_vector)")
 
     # Photos -----------------------------------------------------------------------
 
     def make_photo_files(self) -> tuple[list[Photo], list[Photo]]:
         """Return (lead photos, portraits): a few real files, then many rows sharing them."""
-        from articles.management.commands.seed_demo import draw_photo
-        from photos.images import build_renditions
-
         originals, portraits = [], []
         width, height = self.photo_size
         with transaction.atomic():

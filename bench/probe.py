@@ -19,12 +19,24 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+import django
+from django.apps import apps
+
+# Run as ``python -m bench.probe``, this module is the entry point: Django is set up here,
+# before the imports below that need the app registry (models).
+if not apps.ready:
+    django.setup()
+
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
+from taggit.models import Tag
+
+from articles.models import Article, Author, Section
+from bench.fill import PLACES, TOPICS, WORDS
 
 KINDS = ("home", "article", "section", "tag", "author", "search", "feed", "sitemap")
 FLOORS = {"floor_hello": ["/bench/hello/"], "floor_template": ["/bench/template/"]}
@@ -41,11 +53,6 @@ def _reverse(name: str, **kwargs: str) -> str | None:
 
 def url_lists(rng: random.Random, *, articles: int = 1000) -> dict[str, list[str]]:
     """Return the paths to load, per page kind: many different URLs of each kind."""
-    from taggit.models import Tag
-
-    from articles.models import Article, Author, Section
-    from bench.fill import PLACES, TOPICS, WORDS
-
     published = Article.objects.published()
     total = published.count()
     # Random articles spread over the whole archive: ids sampled, then looked up.
@@ -163,9 +170,6 @@ def probe(out_dir: Path, seed: int = 6) -> dict:
 
 
 def main() -> None:
-    import django
-
-    django.setup()
     results = probe(Path(sys.argv[1]))
     json.dump(results, sys.stdout, indent=2)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from articles.models import Article
 
 from .models import Narration
+from .tasks import generate_narration
 
 
 def request_narration(article: Article, user=None) -> Narration:
@@ -25,8 +26,6 @@ def request_narration(article: Article, user=None) -> Narration:
     )
 
     def enqueue() -> None:
-        from .tasks import generate_narration
-
         result = generate_narration.enqueue(narration.pk)
         Narration.objects.filter(pk=narration.pk).update(task_id=str(result.id))
 

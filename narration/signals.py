@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from articles.models import Article
 
 from .models import Narration, text_digest
+from .services import request_narration
 from .text import narration_text
 
 
@@ -21,6 +22,4 @@ def regenerate_when_text_changes(sender, instance: Article, raw: bool = False, *
         .first()
     )
     if narration and narration.text_digest != text_digest(narration_text(instance)):
-        from .services import request_narration
-
         request_narration(instance, narration.requested_by)

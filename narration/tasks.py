@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from articles.audio import inspect_audio
 from articles.models import Article
+from newsroom.pagecache import invalidate_pages
 
 from .backends import NarrationError, get_backend
 from .models import Narration, text_digest
@@ -58,8 +59,6 @@ def generate_narration(narration_id: int) -> str:
         audio_duration=info.seconds,
         version=F("version") + 1,
     )
-    from newsroom.pagecache import invalidate_pages
-
     invalidate_pages()
     _report(
         narration_id,

@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from photos import views as ckeditor_views
-
 admin.site.site_header = f"{settings.NEWSROOM_NAME} — editing"
 admin.site.site_title = settings.NEWSROOM_NAME
 admin.site.index_title = "Newsroom"
@@ -18,8 +16,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     # CKEditor's upload and browser, staff-only, images checked like the photo library.
-    path("ckeditor/upload/", ckeditor_views.upload, name="ckeditor_upload"),
-    path("ckeditor/browse/", ckeditor_views.browse, name="ckeditor_browse"),
+    path("", include("photos.urls")),
     path(
         "favicon.ico",
         RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg", permanent=True),

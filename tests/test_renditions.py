@@ -438,14 +438,13 @@ def test_photo_img_reads_no_database_and_no_storage(built, django_assert_num_que
         patcher.start()
     try:
         with django_assert_num_queries(0):
-            html = render(
-                '{% photo_img photo %}{% photo_img photo crop="thumb" %}{% photo_url photo %}',
-                photo=photo,
-            )
+            html = render('{% photo_img photo %}{% photo_img photo crop="thumb" %}', photo=photo)
+            card_url = images.card_image(photo)[0]
     finally:
         for patcher in forbidden.values():
             patcher.stop()
     assert html.count("<picture>") == 2
+    assert "-card-" in card_url
 
 
 def test_photo_img_falls_back_to_the_original_and_builds_nothing_in_the_request():
@@ -472,14 +471,14 @@ def test_photo_img_ignores_renditions_of_a_replaced_file(built):
     assert html.startswith("<img ") and 'src="/media/photos/another.jpg"' in html
 
 
-def test_photo_url_gives_the_social_card_or_the_original(built):
+def test_the_card_image_is_the_social_card_or_the_original(built):
     photo = built(image=jpeg(700, 400))
-    assert render("{% photo_url photo %}", photo=photo).endswith(".jpg")
-    assert "-card-" in render("{% photo_url photo %}", photo=photo)
-    assert "-w320-" in render('{% photo_url photo "w320.webp" %}', photo=photo)
+    url, width, height, is_card = images.card_image(photo)
+    assert url.endswith(".jpg") and "-card-" in url and is_card
+    assert (width, height) == (1200, 630)
+    assert "-w320-" in images.rendition_url(photo, "w320.webp")
     fresh = PhotoFactory(image=jpeg(100, 100))
-    assert render("{% photo_url photo %}", photo=fresh) == fresh.image.url
-    assert render("{% photo_url photo %}", photo=None) == ""
+    assert images.card_image(fresh) == (fresh.image.url, 100, 100, False)
 
 
 def test_thumbnail_url_is_a_small_crop(built):

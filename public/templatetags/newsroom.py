@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Author, Section
 from newsroom.pagecache import per_generation
+from photos import images
 from public import body as article_body
 
 register = template.Library()
@@ -119,8 +120,6 @@ def photo_img(
     during a request. Until the renditions exist (made once after upload, or by
     ``manage.py rebuild_renditions``) the original is the one candidate.
     """
-    from photos import images
-
     if photo is None or not photo.image:
         return mark_safe("")
     kind = "thumb" if crop == "thumb" else "w"
@@ -159,20 +158,6 @@ def photo_img(
         "sizes": sizes,
     }
     return mark_safe(f"<picture><source {_html_attributes(source)}>{html}</picture>")
-
-
-@register.simple_tag
-def photo_url(photo, key: str = "card.jpg") -> str:
-    """Return the URL of a photo's rendition, else of its original; "" without a photo.
-
-    Keys: "card.jpg" (the 1200×630 social card), "w640.jpg", "thumb-480.webp"… (see
-    photos.images). Reads ``photo.renditions`` only, like ``photo_img``.
-    """
-    from photos import images
-
-    if photo is None or not photo.image:
-        return ""
-    return images.rendition_url(photo, key)
 
 
 # Inline photos fill the text column (--measure, 40rem) or the screen below it.
@@ -222,18 +207,8 @@ def social_image(request, photo=None) -> dict:
     with its own size) the site's default card stands in. Reads ``photo.renditions``
     only, like ``photo_img``.
     """
-    from photos import images
-
     if photo is not None and photo.image:
-        card = images.rendition_files(photo).get("card.jpg")
-        if card:
-            url, width, height = (
-                photo.image.storage.url(card["name"]),
-                card["width"],
-                card["height"],
-            )
-        else:
-            url, width, height = photo.image.url, photo.width, photo.height
+        url, width, height, _ = images.card_image(photo)
         return {
             "url": request.build_absolute_uri(url),
             "width": width,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from articles.models import Article
+from bench.fill import fill
 
 
 class Command(BaseCommand):
@@ -27,8 +28,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from bench.fill import fill
-
         wanted = options["articles"]
         if wanted < 1:
             raise CommandError("--articles must be at least 1.")
