@@ -475,7 +475,7 @@ def test_the_card_image_is_the_social_card_or_the_original(built):
     photo = built(image=jpeg(700, 400))
     url, width, height, is_card = images.card_image(photo)
     assert url.endswith(".jpg") and "-card-" in url and is_card
-    assert (width, height) == (1200, 630)
+    assert (width, height) == (700, 368)  # the 1200:630 crop, never upscaled
     assert "-w320-" in images.rendition_url(photo, "w320.webp")
     fresh = PhotoFactory(image=jpeg(100, 100))
     assert images.card_image(fresh) == (fresh.image.url, 100, 100, False)
