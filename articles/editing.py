@@ -73,17 +73,26 @@ def note_is_material(note: ArticleNote) -> bool:
     return note.kind != ArticleNote.Kind.CLARIFICATION
 
 
-def mark_material_update(article: Article, when: datetime | None = None, *, save: bool) -> None:
-    """Show readers ``article`` was updated at ``when`` (now), if it is public.
+def mark_material_update(
+    article: Article,
+    when: datetime | None = None,
+    *,
+    save: bool,
+    was_public: bool | None = None,
+) -> bool:
+    """Show readers ``article`` was updated at ``when`` (now); return whether it was marked.
 
-    With ``save`` the time is written at once (an UPDATE of that one column, no new
-    version); without, it is set on the instance for the caller's own save.
+    Only a change made while readers could see the article counts: ``was_public`` says
+    whether they could when the change was made (default: whether they can now). With
+    ``save`` the time is written at once (an UPDATE of that one column, no new version);
+    without, it is set on the instance for the caller's own save.
     """
-    if not article.is_public:
-        return
+    if not (article.is_public if was_public is None else was_public):
+        return False
     article.content_updated_at = when or timezone.now()
     if save:
         Article.objects.filter(pk=article.pk).update(content_updated_at=article.content_updated_at)
+    return True
 
 
 def normal_html(html: str | None) -> str:

@@ -507,8 +507,8 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         if change:
             # Nobody saved since the form was checked; the admin's transaction holds the row.
             editing.claim_version(obj, form.cleaned_data.get("loaded_version") or obj.version)
-            if form.cleaned_data.get("material_update") and form.was_public:
-                obj.content_updated_at = now
+            if form.cleaned_data.get("material_update"):
+                editing.mark_material_update(obj, now, save=False, was_public=form.was_public)
         else:
             obj.created_by = request.user
         obj.last_edited_by = request.user
