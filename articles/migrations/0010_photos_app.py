@@ -15,16 +15,28 @@ MOVED_MODELS = ("photo", "taggedphoto")
 
 
 def relabel_content_types(apps, schema_editor, old="articles", new="photos"):
-    """Give the moved models' content types their new app label (permissions follow)."""
-    content_types = apps.get_model("contenttypes", "ContentType").objects.using(
-        schema_editor.connection.alias
-    )
+    """Give the moved models' content types their new app label (permissions follow).
+
+    When new code ran before this migration (a rolling deploy), a content type under the
+    new label may exist already, with admin log entries or revisions written against it:
+    those move to the old type, which keeps its id (the role groups hold its
+    permissions), and the new one goes.
+    """
+    alias = schema_editor.connection.alias
+    content_types = apps.get_model("contenttypes", "ContentType").objects.using(alias)
+    log_entries = apps.get_model("admin", "LogEntry").objects.using(alias)
+    versions = apps.get_model("reversion", "Version").objects.using(alias)
     for model in MOVED_MODELS:
-        if content_types.filter(app_label=new, model=model).exists():
-            # Made already (e.g. a post_migrate ran in between): keep the one with the
-            # permissions and history, the old one.
-            content_types.filter(app_label=new, model=model).delete()
-        content_types.filter(app_label=old, model=model).update(app_label=new)
+        existing = content_types.filter(app_label=old, model=model).first()
+        if existing is None:
+            continue  # a fresh database: post_migrate makes the new one
+        made = content_types.filter(app_label=new, model=model).first()
+        if made is not None:
+            log_entries.filter(content_type=made).update(content_type=existing)
+            versions.filter(content_type=made).update(content_type=existing)
+            made.delete()
+        existing.app_label = new
+        existing.save(update_fields=["app_label"])
 
 
 def relabel_back(apps, schema_editor):
@@ -37,6 +49,8 @@ class Migration(migrations.Migration):
         ('articles', '0009_list_indexes'),
         ('photos', '0001_initial'),
         ('contenttypes', '0002_remove_content_type_name'),
+        ('admin', '0003_logentry_add_action_flag_choices'),
+        ('reversion', '0002_add_index_on_version_for_content_type_and_db'),
     ]
 
     operations = [
