@@ -1,4 +1,4 @@
-"""Upload validation (articles/images.py) against a corpus of good, fake and hostile files."""
+"""Upload validation (photos/images/checks.py) against a corpus of good, fake and hostile files."""
 
 import io
 import struct

@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
 ]
 NO_CHROMIUM = "no chromium found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)"
 # The apps whose rows make the demo newsroom (seed_demo creates no other rows without users).
-DEMO_APPS = ("taggit", "articles")
+DEMO_APPS = ("taggit", "photos", "articles")
 ARTIFACTS_DIR = Path(__file__).resolve().parents[2] / "test-artifacts"
 FAILURES_DIR = ARTIFACTS_DIR / "failures"
 
