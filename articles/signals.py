@@ -1,62 +1,146 @@
-"""Signal receivers: any change to what public pages show invalidates the page cache.
+"""Signal receivers: an edit purges the cached pages that show what it changed, and no other.
 
-Connected in ``ArticlesConfig.ready()``. Code that changes these rows without signals
-(``QuerySet.update()``, ``bulk_create``) calls ``newsroom.pagecache.invalidate_pages()`` itself.
+Connected in ``ArticlesConfig.ready()``. Which keys each edit affects is decided here and
+in ``articles.cachekeys``; ``newsroom.pagecache.purge`` drops the pages carrying them. Code
+that changes these rows without signals (``QuerySet.update()``) purges the rows' keys
+itself (the tag desk, the photo desk's bulk credit).
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from taggit.models import Tag
 
-from newsroom.pagecache import invalidate_pages
+from newsroom.pagecache import instance_key, purge
 from photos.models import Photo
 
-from .models import (
-    Article,
-    ArticleAuthor,
-    ArticleNote,
-    ArticleSlugRedirect,
-    Author,
-    Section,
-    TaggedArticle,
-    TagRedirect,
-)
-
-# Everything a public page, feed or sitemap shows comes from these models.
-PAGE_MODELS = (
-    Article,
-    ArticleAuthor,
-    ArticleNote,
-    ArticleSlugRedirect,
-    Author,
-    Photo,
-    Section,
-    Tag,
-    TaggedArticle,
-    TagRedirect,
-)
+from . import cachekeys
+from .cachekeys import ListPlace
+from .models import Article, ArticleAuthor, ArticleNote, Author, Section, TaggedArticle
 
 
-def pages_changed(sender, using=None, **kwargs) -> None:
-    """Invalidate cached pages after a save or delete of a row that pages show."""
-    invalidate_pages(using)
+def _stored_place(article: Article) -> ListPlace | None:
+    """Return where the saved row of ``article`` stands (None for a new article)."""
+    if article.pk is None:
+        return None
+    row = Article.objects.filter(pk=article.pk).first()
+    return ListPlace.of(row) if row is not None else None
 
 
-def relations_changed(sender, action: str, using=None, **kwargs) -> None:
-    """Invalidate cached pages after tags or bylines are added, removed or cleared."""
-    if action.startswith("post_"):
-        invalidate_pages(using)
+def article_saving(sender, instance: Article, raw: bool = False, **kwargs) -> None:
+    instance._place_before_save = None if raw else _stored_place(instance)
+
+
+def article_saved(sender, instance: Article, raw: bool = False, using=None, **kwargs) -> None:
+    if raw:
+        return
+    before = getattr(instance, "_place_before_save", None)
+    purge(cachekeys.article_change(instance, before, ListPlace.of(instance)), using)
+
+
+def article_deleting(sender, instance: Article, using=None, **kwargs) -> None:
+    # Before the delete: its tags and bylines go with it.
+    place = ListPlace.of(instance)
+    instance._keys_after_delete = cachekeys.article_change(instance, place, None)
+
+
+def article_deleted(sender, instance: Article, using=None, **kwargs) -> None:
+    purge(getattr(instance, "_keys_after_delete", ()), using)
+
+
+def _public_article(article_id: int) -> Article | None:
+    """Return the article if readers may see it now or it is scheduled, else None."""
+    article = Article.objects.filter(pk=article_id).first()
+    if article is None or not ListPlace.of(article).concerns_readers:
+        return None
+    return article
+
+
+def byline_changed(sender, instance: ArticleAuthor, using=None, **kwargs) -> None:
+    """A byline added, moved or removed: the article's pages and the author's list."""
+    article = _public_article(instance.article_id)
+    if article is not None:
+        keys = {instance_key(article), cachekeys.author_list(instance.author_id)}
+        purge(keys, using)
+
+
+def tagging_changed(sender, instance: TaggedArticle, using=None, **kwargs) -> None:
+    """A tag put on or taken off an article: the article's pages and the tag's list."""
+    article = _public_article(instance.content_object_id)
+    if article is not None:
+        purge({instance_key(article), cachekeys.tag_list(instance.tag_id)}, using)
+
+
+def relations_changed(sender, instance, action: str, pk_set=None, using=None, **kwargs) -> None:
+    """``article.tags.add()/remove()/clear()`` and ``article.authors…`` (m2m signals)."""
+    if not isinstance(instance, Article):
+        return  # changed from the tag's or author's side: reverse sets are not used here
+    if action == "pre_clear":
+        instance._cleared_ids = set(
+            sender.objects.filter(**{_article_field(sender): instance.pk}).values_list(
+                _other_field(sender), flat=True
+            )
+        )
+        return
+    if not action.startswith("post_"):
+        return
+    ids = set(pk_set or ()) | getattr(instance, "_cleared_ids", set())
+    if _public_article(instance.pk) is None:
+        return
+    list_key = cachekeys.tag_list if sender is TaggedArticle else cachekeys.author_list
+    purge({instance_key(instance), *(list_key(pk) for pk in ids)}, using)
+
+
+def _article_field(through) -> str:
+    return "content_object" if through is TaggedArticle else "article"
+
+
+def _other_field(through) -> str:
+    return "tag_id" if through is TaggedArticle else "author_id"
+
+
+def note_changed(sender, instance: ArticleNote, using=None, **kwargs) -> None:
+    """A correction or update note: the article's page (notes show only there)."""
+    article = _public_article(instance.article_id)
+    if article is not None:
+        purge({instance_key(article)}, using)
+
+
+def row_changed(sender, instance, using=None, **kwargs) -> None:
+    """A photo, author or tag: every page that loaded it (and a tag's own list)."""
+    keys = {instance_key(instance)}
+    if sender is Tag:
+        keys.add(cachekeys.tag_list(instance.pk))
+    purge(keys, using)
+
+
+def section_changed(sender, instance: Section, using=None, **kwargs) -> None:
+    """A section: its pages, and the navigation every page shows."""
+    purge({instance_key(instance), cachekeys.SECTIONS, cachekeys.section_list(instance.pk)}, using)
 
 
 def connect() -> None:
-    for model in PAGE_MODELS:
-        uid = f"page-cache-{model._meta.label_lower}"
-        post_save.connect(pages_changed, sender=model, dispatch_uid=f"{uid}-save")
-        post_delete.connect(pages_changed, sender=model, dispatch_uid=f"{uid}-delete")
+    def on(signal, receiver, model, name: str) -> None:
+        signal.connect(
+            receiver, sender=model, dispatch_uid=f"page-cache-{model._meta.label_lower}-{name}"
+        )
+
+    on(pre_save, article_saving, Article, "pre-save")
+    on(post_save, article_saved, Article, "save")
+    on(pre_delete, article_deleting, Article, "pre-delete")
+    on(post_delete, article_deleted, Article, "delete")
+    for model, receiver in (
+        (ArticleAuthor, byline_changed),
+        (TaggedArticle, tagging_changed),
+        (ArticleNote, note_changed),
+        (Photo, row_changed),
+        (Author, row_changed),
+        (Tag, row_changed),
+        (Section, section_changed),
+    ):
+        on(post_save, receiver, model, "save")
+        on(post_delete, receiver, model, "delete")
     # Article.tags.add()/remove()/clear() (taggit sends these with the through model as
     # sender) and Article.authors.add()/remove()/clear().
     for through in (TaggedArticle, ArticleAuthor):
-        m2m_changed.connect(
-            relations_changed,
-            sender=through,
-            dispatch_uid=f"page-cache-{through._meta.label_lower}-m2m",
-        )
+        on(m2m_changed, relations_changed, through, "m2m")

@@ -27,9 +27,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from taggit.models import ItemBase, Tag
 
-from newsroom.pagecache import invalidate_pages
+from newsroom.pagecache import instance_key, purge
 from photos.models import TaggedPhoto
 
+from .cachekeys import tag_list
 from .models import TagChange, TaggedArticle, TagRedirect
 
 if TYPE_CHECKING:
@@ -195,7 +196,9 @@ def merge_tags(keep: Tag, others: Sequence[Tag], user: AbstractBaseUser | None) 
     others = [locked[pk] for pk in other_ids]
 
     moved = {through: _move_tagged_items(through, keep, other_ids) for through in _through_models()}
-    invalidate_pages()  # retagging is an .update(), which sends no signal
+    # Retagging is an .update(), which sends no signal: the pages showing any of the
+    # tags, and the kept tag's list, which gains articles.
+    purge({key for tag in (keep, *others) for key in (instance_key(tag), tag_list(tag.pk))})
 
     TagRedirect.objects.filter(tag__in=other_ids).update(tag=keep)
     for tag in others:

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from newsroom.pagecache import invalidate_pages, per_generation
+from newsroom.pagecache import per_generation, purge
 
 from .models import ArticleCommentState, Comment
 
@@ -38,6 +38,11 @@ def comments_enabled() -> bool:
     return settings.COMMENTS_ENABLED
 
 
+def page_key(article_id: int) -> str:
+    """Return the page-cache key of an article's comments (its page carries it)."""
+    return f"comments:article:{article_id}"
+
+
 def comments_open(article: Article) -> bool:
     """Return whether ``article`` takes new comments: public, site open, article not closed."""
     if not comments_enabled() or not article.is_public:
@@ -48,7 +53,7 @@ def comments_open(article: Article) -> bool:
 def closed_article_ids() -> frozenset[int]:
     """Return the ids of the articles with comments closed (one query per cache generation).
 
-    Closing and reopening invalidate the page cache, which starts a new generation.
+    Closing and reopening purge the article's page, which starts a new generation.
     """
     return per_generation(
         "comments-closed",
@@ -228,8 +233,11 @@ def notify_editors(comment: Comment, request: HttpRequest) -> bool:
 def moderate(comments: QuerySet[Comment], status: str, user) -> int:
     """Give ``comments`` the moderation ``status``, recording who did it; return how many."""
     changed = comments.exclude(status=status)
-    shows = status == Comment.Status.APPROVED or changed.approved().exists()
+    if status == Comment.Status.APPROVED:
+        shown_on = set(changed.values_list("article_id", flat=True))
+    else:
+        shown_on = set(changed.approved().values_list("article_id", flat=True))
     count = changed.update(status=status, moderated_by=user, moderated_at=timezone.now())
-    if count and shows:
-        invalidate_pages()  # .update() sends no signal
+    if count and shown_on:
+        purge({page_key(pk) for pk in shown_on})  # .update() sends no signal
     return count

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from articles.audio import inspect_audio
 from articles.models import Article
-from newsroom.pagecache import invalidate_pages
+from newsroom.pagecache import instance_key, purge
 
 from .backends import NarrationError, get_backend
 from .models import Narration, text_digest
@@ -59,7 +59,7 @@ def generate_narration(narration_id: int) -> str:
         audio_duration=info.seconds,
         version=F("version") + 1,
     )
-    invalidate_pages()
+    purge({instance_key(article)})  # the article's page offers the audio
     _report(
         narration_id,
         status=Narration.Status.DONE,

@@ -4,18 +4,32 @@ Readers without a login get the stored copy of a public page (home, section, tag
 article, search, feeds, sitemaps); anyone logged in always gets the view's own answer, so
 an editor never sees a reader's copy and a reader never sees an editor's "Edit post" link.
 
-Invalidation is by *generation*: one number kept in the cache and stored in every page
-entry; a page is served only if its number is the current one, read together with the
-page in one round trip. Saving or deleting anything a public page shows raises it
-(``articles.signals``), and so does code that changes rows without signals
-(``invalidate_pages()``), so the next request of every page renders afresh. The number
-lives in the cache itself, so with a shared cache (Redis, issue 6) every app process sees
-the same generation. In front of a shared cache each process keeps the pages it served
-lately (``LocalCopies``) and trusts the generation it read for 0.1 s.
+**Pages know what they show.** While a page renders, every row of a tracked model that
+is loaded (``settings.PAGE_CACHE_TRACKED_MODELS``: articles, sections, authors, photos,
+tags) adds a dependency key such as ``articles.article:12`` (``instance_key``), and views
+add the lists they are (``depends_on("articles:list:section:3")``). The stored page is
+entered in a *key index*: for each of its keys, the set of stored pages that carry it
+(a Redis set with ``SADD``; elsewhere a set kept in the cache under a process lock).
+
+**An edit purges only those pages.** The domain decides which keys a save affects
+(``articles.signals``: a draft purges nothing, a published article's text change its own
+key, a publish or unpublish also the lists it enters or leaves) and calls ``purge(keys)``:
+the index gives the pages, which are deleted. A hit stays one round trip: the page, the
+epoch and the generation are read together (one MGET), and no per-key check is needed,
+since a purged page is gone. A page rendered while a purge ran is not kept: each purge
+notes its time per key, and a page whose keys were purged after its render began is
+deleted right after it is stored (store, then check: no interleaving keeps it). Purges run
+now and again when the transaction commits, as a reader may have rendered the old rows in
+between.
+
+Two numbers live in the cache beside the pages. The *generation* is raised by every purge:
+each process's copies of pages (``LocalCopies``, trusted for 0.1 s) and the small values of
+``per_generation`` follow it. The *epoch* is raised by ``invalidate_pages()``, which drops
+every page at once (after a deploy, or a write no key describes).
 
 Time changes pages too: a scheduled article appears, an ``unpublish_at`` hides one, both
 without a save. So no stored page outlives the next such moment, found with one query per
-generation (``next_scheduled_change``).
+generation (``next_scheduled_change``, through ``settings.PAGE_CACHE_NEXT_CHANGE``).
 
 Browsers and proxies revalidate every time (``Cache-Control: public, max-age=0,
 must-revalidate``) and get a 304 without a body while the page is unchanged.
@@ -30,14 +44,18 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import BaseCache, caches
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.core.cache.backends.redis import RedisCache
+from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db.models.signals import post_init
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, get_max_age, patch_vary_headers
@@ -48,8 +66,12 @@ from .hooks import get_func
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
+EPOCH_KEY = "pages:epoch"
+# Dependency key -> the stored pages carrying it; dependency key -> when it was purged.
+INDEX_PREFIX = "pages:index:"
+PURGED_PREFIX = "pages:purged:"
 # Stored pages: this prefix and a hash of the URL (the entry format is part of the prefix).
-PAGE_KEY_PREFIX = "pages:page:v2:"
+PAGE_KEY_PREFIX = "pages:page:v3:"
 # Headers of a stored page that are not kept: middleware outside this one adds them per
 # request (the CSP header carries a nonce), or they say "miss"/are the view's own expiry.
 UNSTORED_HEADERS = frozenset(
@@ -84,18 +106,24 @@ def page_cache() -> BaseCache:
 # Generation -------------------------------------------------------------------------
 
 
-def current_generation(cache: BaseCache | None = None) -> int:
-    """Return the pages' generation, starting one when the cache has none.
+def _current(cache: BaseCache, key: str) -> int:
+    # A fresh number is random, not 1: had the key been evicted, counting again from 1
+    # could bring back pages stored with an old number.
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, secrets.randbits(48), timeout=None)
+        value = cache.get(key)
+    return value
 
-    A fresh generation is random, not 1: had the key been evicted, counting again from 1
-    could bring back pages stored with an old number.
-    """
-    cache = cache or page_cache()
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return generation
+
+def current_generation(cache: BaseCache | None = None) -> int:
+    """Return the pages' generation (raised by every purge), starting one when there is none."""
+    return _current(cache or page_cache(), GENERATION_KEY)
+
+
+def current_epoch(cache: BaseCache | None = None) -> int:
+    """Return the pages' epoch (raised by ``invalidate_pages``), starting one when there is none."""
+    return _current(cache or page_cache(), EPOCH_KEY)
 
 
 def per_generation(name: str, compute: Callable[[], Any]) -> Any:
@@ -121,33 +149,39 @@ def per_generation(name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def _bump_generation() -> None:
+def _bump(cache: BaseCache, key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:  # no number yet (or evicted): any new number will do
+        if not cache.add(key, secrets.randbits(48), timeout=None):
+            cache.incr(key)
+
+
+def _bump_generation(*, epoch: bool = False) -> None:
     local_copies.forget()
     cache = page_cache()
     try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no generation yet (or evicted): any new number will do
-            if not cache.add(GENERATION_KEY, secrets.randbits(48), timeout=None):
-                cache.incr(GENERATION_KEY)
+        if epoch:
+            _bump(cache, EPOCH_KEY)
+        _bump(cache, GENERATION_KEY)
     except Exception:
         # An edit must not fail because the cache is down; the pages then expire by time.
         logger.exception("Could not invalidate the page cache")
 
 
 def _bump_after_commit() -> None:
-    _bump_generation()
+    _bump_generation(epoch=True)
 
 
 def invalidate_pages(using: str | None = None) -> None:
     """Make every cached page render afresh on its next request.
 
-    Call it after changing what public pages show without model signals (``.update()``,
-    ``bulk_create``, raw SQL). It bumps the generation now, and again once the current
-    transaction commits: a reader who rendered a page between the change and the commit
-    saw the old rows, and that copy must not survive the commit either.
+    For a change no dependency key describes (after deploying changed templates, or raw
+    SQL); an edit of rows should ``purge`` their keys instead. It raises the epoch now,
+    and again once the current transaction commits: a reader who rendered a page between
+    the change and the commit saw the old rows, and that copy must not survive either.
     """
-    _bump_generation()
+    _bump_generation(epoch=True)
     connection = transaction.get_connection(using or DEFAULT_DB_ALIAS)
     if not connection.in_atomic_block:
         return
@@ -156,6 +190,156 @@ def invalidate_pages(using: str | None = None) -> None:
     if any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
         return
     transaction.on_commit(_bump_after_commit, using=using, robust=True)
+
+
+# Dependency keys ----------------------------------------------------------------------
+
+_page_keys: ContextVar[set[str] | None] = ContextVar("page_keys", default=None)
+
+
+def row_key(model: type[models.Model], pk: object) -> str:
+    """Return the dependency key of one row: "app_label.model:pk"."""
+    return f"{model._meta.label_lower}:{pk}"
+
+
+def instance_key(instance: models.Model) -> str:
+    """Return the dependency key of ``instance``'s row."""
+    return row_key(type(instance), instance.pk)
+
+
+def depends_on(*keys: str) -> None:
+    """Note that the page being rendered shows what ``keys`` name (outside a page: nothing)."""
+    collected = _page_keys.get()
+    if collected is not None:
+        collected.update(keys)
+
+
+def _instance_loaded(sender, instance: models.Model, **kwargs) -> None:
+    if instance.pk is not None:
+        collected = _page_keys.get()
+        if collected is not None:
+            collected.add(instance_key(instance))
+
+
+def track_instances() -> None:
+    """Make every loaded row of ``settings.PAGE_CACHE_TRACKED_MODELS`` a key of the page.
+
+    Called from ``NewsroomConfig.ready()``. Rows are noted through ``post_init``, so a
+    teaser, an avatar or a tag a template reads is a dependency without the view listing
+    it; outside a page render the receiver returns at once.
+    """
+    for label in getattr(settings, "PAGE_CACHE_TRACKED_MODELS", ()):
+        model = apps.get_model(label)
+        post_init.connect(
+            _instance_loaded, sender=model, dispatch_uid=f"page-keys-{model._meta.label_lower}"
+        )
+
+
+class KeyIndex:
+    """Dependency key -> the stored pages carrying it, kept in the cache itself.
+
+    Sets are read and written whole, under this process's lock: right for a cache each
+    process has for itself (local memory: development and tests). ``RedisKeyIndex``
+    serves a shared cache.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, cache: BaseCache) -> None:
+        self.cache = cache
+
+    def add(self, page_key: str, keys: Iterable[str], timeout: int) -> None:
+        names = [INDEX_PREFIX + key for key in keys]
+        with self._lock:
+            found = self.cache.get_many(names)
+            self.cache.set_many({name: {*found.get(name, ()), page_key} for name in names}, timeout)
+
+    def pop(self, keys: Iterable[str]) -> set[str]:
+        names = [INDEX_PREFIX + key for key in keys]
+        with self._lock:
+            found = self.cache.get_many(names)
+            self.cache.delete_many(names)
+        return {page for pages in found.values() for page in pages}
+
+
+class RedisKeyIndex(KeyIndex):
+    """The key index as Redis sets: ``SADD`` as a page is stored, ``SMEMBERS``, ``DEL`` to purge."""
+
+    def _client(self):
+        return self.cache._cache.get_client(write=True)
+
+    def _name(self, key: str) -> str:
+        return self.cache.make_and_validate_key(INDEX_PREFIX + key)
+
+    def add(self, page_key: str, keys: Iterable[str], timeout: int) -> None:
+        pipe = self._client().pipeline(transaction=False)
+        for key in keys:
+            name = self._name(key)
+            pipe.sadd(name, page_key)
+            pipe.expire(name, timeout)
+        pipe.execute()
+
+    def pop(self, keys: Iterable[str]) -> set[str]:
+        names = [self._name(key) for key in keys]
+        if not names:
+            return set()
+        pipe = self._client().pipeline(transaction=True)
+        for name in names:
+            pipe.smembers(name)
+        pipe.delete(*names)
+        *members, _ = pipe.execute()
+        return {page.decode() for pages in members for page in pages}
+
+
+def key_index(cache: BaseCache) -> KeyIndex:
+    return RedisKeyIndex(cache) if isinstance(cache, RedisCache) else KeyIndex(cache)
+
+
+def _index_timeout() -> int:
+    return int(settings.PAGE_CACHE_SECONDS) + 60
+
+
+def _purge_now(keys: frozenset[str]) -> None:
+    cache = page_cache()
+    try:
+        # First the time, then the pages: a render that began before this and is stored
+        # after it finds the time and drops itself (see PublicPageCacheMiddleware._store).
+        now = time.time()
+        cache.set_many({PURGED_PREFIX + key: now for key in keys}, _index_timeout())
+        pages = key_index(cache).pop(keys)
+        if pages:
+            cache.delete_many(list(pages))
+    except Exception:
+        logger.exception("Could not purge pages from the page cache")
+    _bump_generation()
+
+
+def purge(keys: Iterable[str], using: str | None = None) -> None:
+    """Drop every stored page that showed one of ``keys``, now and when the transaction commits.
+
+    Pages that show none of them stay: a draft saved, or a photo no page uses, purges
+    nothing readers see. The keys of one transaction are purged together on commit.
+    """
+    keys = frozenset(keys)
+    if not keys:
+        return
+    _purge_now(keys)
+    connection = transaction.get_connection(using or DEFAULT_DB_ALIAS)
+    if not connection.in_atomic_block:
+        return
+    # One purge on commit for the whole transaction: add to the callback already waiting.
+    # (A rolled-back transaction or savepoint drops its callbacks, and with them the keys.)
+    for entry in connection.run_on_commit:
+        waiting = getattr(entry[1], "page_keys", None)
+        if waiting is not None:
+            waiting.update(keys)
+            return
+
+    def purge_on_commit() -> None:
+        _purge_now(frozenset(purge_on_commit.page_keys))
+
+    purge_on_commit.page_keys = set(keys)
+    transaction.on_commit(purge_on_commit, using=using, robust=True)
 
 
 # Time-based changes -------------------------------------------------------------------
@@ -193,8 +377,8 @@ def next_scheduled_change(cache: BaseCache, generation: int, since: datetime) ->
 
 # The middleware -----------------------------------------------------------------------
 #
-# A stored page is one tuple, read together with the generation in a single round trip:
-#   (generation, valid_until, etag, last_modified, content, headers, csp_attributes)
+# A stored page is one tuple, read together with the epoch in a single round trip:
+#   (epoch, valid_until, etag, last_modified, content, headers, csp_attributes)
 # ``headers`` are the answer's own headers, validators and Vary included, ready to set;
 # ``last_modified`` is a whole-second timestamp; ``csp_attributes`` is () or pairs of a
 # per-view CSP (django.views.decorators.csp) that must travel with the page.
@@ -202,7 +386,7 @@ def next_scheduled_change(cache: BaseCache, generation: int, since: datetime) ->
 
 def _page_key(request: HttpRequest) -> str:
     # Method-independent (HEAD shares GET's copy); the scheme and host are part of the
-    # page (canonical links, feed URLs are absolute). No generation in the key: the entry
+    # page (canonical links, feed URLs are absolute). No epoch in the key: the entry
     # carries its own, so one read fetches both, and a newer copy replaces an older one.
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     return f"{PAGE_KEY_PREFIX}{hashlib.sha256(url.encode()).hexdigest()}"
@@ -220,8 +404,9 @@ class LocalCopies:
     served without one while the generation this process last read is younger than
     ``PAGE_CACHE_LOCAL_SECONDS``: an edit made through another process shows here at
     most that long after (0.1 s by default), one made through this one at once
-    (``invalidate_pages`` and the signals forget the copies). A new generation drops
-    every copy. Copies are kept newest-used first up to ``PAGE_CACHE_LOCAL_BYTES``.
+    (``purge`` and ``invalidate_pages`` forget the copies). A new generation (any purge)
+    drops every copy; the next request of each reads the shared cache again. Copies are
+    kept newest-used first up to ``PAGE_CACHE_LOCAL_BYTES``.
     Off (0 s) without a shared cache: local memory is the page cache itself then.
     """
 
@@ -237,13 +422,13 @@ class LocalCopies:
         return float(getattr(settings, "PAGE_CACHE_LOCAL_SECONDS", 0) or 0)
 
     def get(self, key: str) -> tuple | None:
-        """Return the copy of ``key`` if the generation read is recent and matches."""
+        """Return the copy of ``key`` if the generation was read recently."""
         seconds = self.seconds()
         if seconds <= 0 or time.monotonic() - self._read_at >= seconds:
             return None
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != self._generation:
+            if entry is None:
                 return None
             self._entries.move_to_end(key)
             return entry
@@ -258,7 +443,7 @@ class LocalCopies:
                 self._bytes = 0
                 self._generation = generation
             self._read_at = time.monotonic()
-            if entry is None or entry[0] != generation:
+            if entry is None:
                 return
             limit = int(getattr(settings, "PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024))
             size = len(entry[4])
@@ -288,22 +473,23 @@ local_copies = LocalCopies()
 def _lookup(
     request: HttpRequest, cache: BaseCache, key: str
 ) -> tuple[HttpResponseBase | None, int | None]:
-    """Return the stored answer to ``request`` (or None) and the current generation.
+    """Return the stored answer to ``request`` (or None), and the current epoch if read.
 
     A copy in this process (``LocalCopies``) answers without a round trip; otherwise
-    one round trip reads both the generation and the page. A copy is served only if it
-    was rendered under the current generation and is not past the next scheduled change.
+    one round trip reads the generation, the epoch and the page. A page is served only
+    if it was rendered in the current epoch and is not past the next scheduled change
+    (a purged page is gone from the cache).
     """
     entry = local_copies.get(key)
     if entry is not None and entry[1] > time.time():
-        return _conditional(request, _from_entry(entry), entry[2], entry[3]), entry[0]
-    found = _read_many(cache, [GENERATION_KEY, key])
-    generation, entry = found.get(GENERATION_KEY), found.get(key)
-    if entry is None or generation is None or entry[0] != generation or entry[1] <= time.time():
+        return _conditional(request, _from_entry(entry), entry[2], entry[3]), None
+    found = _read_many(cache, [GENERATION_KEY, EPOCH_KEY, key])
+    generation, epoch, entry = found.get(GENERATION_KEY), found.get(EPOCH_KEY), found.get(key)
+    if entry is None or epoch is None or entry[0] != epoch or entry[1] <= time.time():
         local_copies.saw(generation, key, None)
-        return None, generation
+        return None, epoch
     local_copies.saw(generation, key, entry)
-    return _conditional(request, _from_entry(entry), entry[2], entry[3]), generation
+    return _conditional(request, _from_entry(entry), entry[2], entry[3]), epoch
 
 
 def _has_messages(request: HttpRequest) -> bool:
@@ -391,9 +577,9 @@ class PublicPageCacheMiddleware:
     private Cache-Control) are never stored. ``X-Cache: hit|miss`` tells which it was.
     If the cache cannot be reached, pages are rendered as if there were no cache.
 
-    A hit is one cache round trip (the generation and the page together); a page is
-    served only if it was rendered under the current generation and is not past the
-    next scheduled change, so no process ever serves a copy older than the last edit.
+    A hit is one cache round trip (the generation, the epoch and the page together).
+    A miss renders with a collector of dependency keys open (``depends_on``), and the
+    page is stored under those keys, so an edit purges exactly the pages that show it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -405,20 +591,25 @@ class PublicPageCacheMiddleware:
         cache = page_cache()
         try:
             key = _page_key(request)
-            hit, generation = _lookup(request, cache, key)
+            hit, epoch = _lookup(request, cache, key)
             if hit is not None:
                 return hit
-            if generation is None:
-                generation = current_generation(cache)
+            if epoch is None:
+                epoch = current_epoch(cache)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
             return self.get_response(request)
 
         started = timezone.now()
-        response = self.get_response(request)
+        token = _page_keys.set(set())
+        try:
+            response = self.get_response(request)
+            keys = frozenset(_page_keys.get())
+        finally:
+            _page_keys.reset(token)
         if not _storable(request, response):
             return response
-        etag, last_modified = self._store(cache, key, generation, started, response)
+        etag, last_modified = self._store(cache, key, epoch, keys, started, response)
         response["X-Cache"] = "miss"
         return _conditional(request, response, etag, last_modified)
 
@@ -426,20 +617,21 @@ class PublicPageCacheMiddleware:
         self,
         cache: BaseCache,
         key: str,
-        generation: int,
+        epoch: int,
+        keys: frozenset[str],
         started: datetime,
         response: HttpResponseBase,
     ) -> tuple[str, int]:
-        """Give ``response`` its validators and store it until the earliest of: the TTL,
-        its own max-age, the next scheduled change. Return its ETag and Last-Modified
-        (also when it is already too old to keep)."""
+        """Give ``response`` its validators and store it under its dependency ``keys``
+        until the earliest of: the TTL, its own max-age, the next scheduled change.
+        Return its ETag and Last-Modified (also when it is not kept)."""
         rendered_at = started.timestamp()
         limits = [rendered_at + settings.PAGE_CACHE_SECONDS]
         max_age = get_max_age(response)
         if max_age is not None:
             limits.append(rendered_at + max_age)
         try:
-            change = next_scheduled_change(cache, generation, started)
+            change = next_scheduled_change(cache, current_generation(cache), started)
         except Exception:
             logger.exception("Page cache unavailable; page not stored")
             change = rendered_at  # not stored
@@ -459,7 +651,7 @@ class PublicPageCacheMiddleware:
         if timeout <= 0:
             return etag, last_modified
         entry = (
-            generation,
+            epoch,
             valid_until,
             etag,
             last_modified,
@@ -476,7 +668,14 @@ class PublicPageCacheMiddleware:
             ),
         )
         try:
+            # Indexed first, then stored, then checked: a purge of one of the keys that
+            # began after the render did either finds the page in the index, or has
+            # noted its time, which the check below sees.
+            key_index(cache).add(key, keys, _index_timeout())
             cache.set(key, entry, math.ceil(timeout))
+            purged = cache.get_many([PURGED_PREFIX + name for name in keys])
+            if any(moment > rendered_at for moment in purged.values()):
+                cache.delete(key)
         except Exception:
             logger.exception("Page cache unavailable; page not stored")
         return etag, last_modified

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
-from newsroom.pagecache import invalidate_pages
+from newsroom.pagecache import purge, row_key
 
 from . import images, services
 from .models import Photo
@@ -301,7 +301,8 @@ class PhotoAdmin(admin.ModelAdmin):
                     targets = targets.filter(**{f"{name}__regex": BLANK})
                 updated.update(targets.values_list("pk", flat=True))
                 targets.update(**{name: value, "updated_at": now})
-            invalidate_pages()  # .update() sends no signal; pages show the credits
+            # .update() sends no signal: the pages showing these photos show their credits.
+            purge({row_key(Photo, pk) for pk in updated})
             labels = [capfirst(Photo._meta.get_field(name).verbose_name) for name in changes]
             LogEntry.objects.log_actions(
                 user_id=request.user.pk,

@@ -25,8 +25,9 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from articles import text
+from articles import cachekeys, text
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from newsroom.pagecache import depends_on
 from photos.images import card_image
 from photos.models import Photo
 from public.templatetags.newsroom import audio_type
@@ -142,7 +143,12 @@ class ArticleFeed(Feed):
     def articles(self, obj) -> QuerySet[Article]:
         return Article.objects.published()
 
+    def list_key(self, obj) -> str:
+        """Return the page-cache key of the list this feed is (the site's: every article)."""
+        return cachekeys.LIST_ALL
+
     def items(self, obj) -> list[Article]:
+        depends_on(self.list_key(obj))
         articles = self.articles(obj).with_related().order_by("-published_at", "-id")
         return list(articles[:FEED_LENGTH])
 
@@ -218,6 +224,9 @@ class SectionFeed(ArticleFeed):
     def link(self, obj: Section) -> str:
         return obj.get_absolute_url()
 
+    def list_key(self, obj: Section) -> str:
+        return cachekeys.section_list(obj.pk)
+
     def articles(self, obj: Section) -> QuerySet[Article]:
         return super().articles(obj).filter(section=obj)
 
@@ -250,6 +259,9 @@ class TagFeed(ArticleFeed):
     def link(self, obj: Tag) -> str:
         return reverse("articles:tag", kwargs={"slug": obj.slug})
 
+    def list_key(self, obj: Tag) -> str:
+        return cachekeys.tag_list(obj.pk)
+
     def articles(self, obj: Tag) -> QuerySet[Article]:
         tagged = TaggedArticle.objects.filter(tag=obj)
         return super().articles(obj).linked_newest_first(tagged, "content_object")
@@ -271,6 +283,9 @@ class AuthorFeed(ArticleFeed):
 
     def link(self, obj: Author) -> str:
         return obj.get_absolute_url()
+
+    def list_key(self, obj: Author) -> str:
+        return cachekeys.author_list(obj.pk)
 
     def articles(self, obj: Author) -> QuerySet[Article]:
         bylines = ArticleAuthor.objects.filter(author=obj)

@@ -31,8 +31,10 @@ from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
+from articles import cachekeys
 from articles.models import Article, Author, Section
 from articles.sql import union_all_sql
+from newsroom.pagecache import depends_on
 
 # The Google News sitemap lists what was published in the last two days, at most 1,000 URLs.
 NEWS_WINDOW = timedelta(hours=48)
@@ -260,6 +262,7 @@ def news_articles() -> QuerySet[Article]:
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """Return the sitemap index: one entry per sitemap (and page), then the news sitemap."""
+    depends_on(cachekeys.SITEMAPS, cachekeys.LIST_ALL)
     response = sitemap_views.index(
         request,
         SITEMAPS,
@@ -278,6 +281,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_safe
 def sitemap(request: HttpRequest, section: str) -> HttpResponse:
     """Return one page (``?p=``) of one sitemap; an unknown kind or page is a 404."""
+    depends_on(cachekeys.SITEMAPS, cachekeys.LIST_ALL)
     return sitemap_views.sitemap(
         request, SITEMAPS, section=section, template_name="sitemaps/sitemap.xml"
     )
@@ -286,6 +290,7 @@ def sitemap(request: HttpRequest, section: str) -> HttpResponse:
 @require_safe
 def news_sitemap(request: HttpRequest) -> HttpResponse:
     """Return the Google News sitemap of the articles published in the last 48 hours."""
+    depends_on(cachekeys.SITEMAPS, cachekeys.LIST_ALL)
     context = {
         "entries": [
             (request.build_absolute_uri(article.get_absolute_url()), article)

@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles import search, workflow
+from articles import cachekeys, search, workflow
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -27,7 +27,7 @@ from articles.models import (
     TaggedArticle,
 )
 from articles.querysets import bylines_prefetch, related_and_neighbours
-from newsroom.pagecache import per_generation
+from newsroom.pagecache import depends_on, per_generation
 from public.pagination import ArchivePaginator
 from public.search import highlight
 
@@ -85,6 +85,7 @@ class HomeView(ArticleListMixin, ListView):
     template_name = "articles/article_list.html"
 
     def get_context_data(self, **kwargs):
+        depends_on(cachekeys.LIST_ALL)
         context = super().get_context_data(**kwargs)
         if context["page_obj"].number != 1:
             return context
@@ -115,6 +116,7 @@ class SectionView(ArticleListMixin, ListView):
 
     def get_queryset(self) -> QuerySet[Article]:
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        depends_on(cachekeys.section_list(self.section.pk))
         return super().get_queryset().filter(section=self.section)
 
     def page_meta(self) -> tuple[str, str]:
@@ -146,6 +148,7 @@ class TagView(ArticleListMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Article]:
+        depends_on(cachekeys.tag_list(self.tag.pk))
         tagged = TaggedArticle.objects.filter(tag=self.tag)
         page = requested_page(self.request)
         return super().get_queryset().linked_newest_first(tagged, "content_object", page)
@@ -165,6 +168,7 @@ class AuthorView(ArticleListMixin, ListView):
         self.author = get_object_or_404(
             Author.objects.select_related("avatar"), slug=self.kwargs["slug"]
         )
+        depends_on(cachekeys.author_list(self.author.pk))
         bylines = ArticleAuthor.objects.filter(author=self.author)
         page = requested_page(self.request)
         return super().get_queryset().linked_newest_first(bylines, "article", page)
@@ -297,6 +301,7 @@ class SearchView(ListView):
 
     def get_queryset(self) -> QuerySet[Article]:
         self.query = search.normalize_query(self.request.GET.get("q", ""))
+        depends_on(cachekeys.LIST_ALL)  # any article published or taken down may match
         return search.search_articles(self.query)
 
     def get_context_data(self, **kwargs):

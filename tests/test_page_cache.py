@@ -22,7 +22,7 @@ from django.utils.http import http_date
 from articles.models import Article, PreviewLink
 from articles.tags import merge_tags, rename_tag
 from newsroom import pagecache as page_cache_module
-from newsroom.pagecache import GENERATION_KEY, invalidate_pages
+from newsroom.pagecache import EPOCH_KEY, invalidate_pages
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -601,7 +601,7 @@ def test_with_redis_a_hit_follows_an_edit_made_by_another_process(client, story,
     # Another app process: its own connection to the same Redis.
     other_process = caches.create_connection("default")
 
-    other_process.incr(GENERATION_KEY)
+    other_process.incr(EPOCH_KEY)  # invalidate_pages() there: every page renders again
 
     assert fetch(client, PAGES["article"])["X-Cache"] == "miss"
     assert fetch(client, PAGES["article"])["X-Cache"] == "hit"
@@ -654,7 +654,10 @@ def test_an_edit_made_through_another_process_shows_within_the_window(
 ):
     warm(client, [PAGES["article"]])
     fetch(client, PAGES["article"])
-    caches["default"].incr(GENERATION_KEY)  # another process's edit: no local forget()
+    # Another process's edit: the page leaves the shared cache, the generation is raised,
+    # and this process's copies are not told (no local forget()).
+    monkeypatch.setattr(local_copies, "forget", lambda: None)
+    page_cache_module.purge({page_cache_module.instance_key(story)})
     clock = itertools.count(1000.0, 0.0)
     monkeypatch.setattr(page_cache_module.time, "monotonic", lambda: next(clock))
     local_copies._read_at = 1000.0  # the generation was read just now

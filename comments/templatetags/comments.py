@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from articles.models import Article
+from newsroom.pagecache import depends_on
 
 from .. import services
 from ..forms import CommentForm
@@ -55,6 +56,7 @@ def article_comments(context: template.Context, article: Article) -> dict[str, A
     """
     if not article.is_public:
         return {}
+    depends_on(services.page_key(article.pk))
     threads, count = services.approved_threads(article)
     is_open = services.comments_open(article)
     return {

@@ -152,6 +152,15 @@ PAGE_CACHE_SECONDS = 600
 # The domain's answer to "when does a page next change by itself?" (a scheduled article
 # appears, an unpublish time passes): no stored page outlives that moment.
 PAGE_CACHE_NEXT_CHANGE = "articles.querysets.next_visibility_change"
+# Rows of these models a page loads become its dependency keys ("articles.article:12"):
+# saving one purges the pages that showed it, and only those (newsroom.pagecache).
+PAGE_CACHE_TRACKED_MODELS = (
+    "articles.Article",
+    "articles.Section",
+    "articles.Author",
+    "photos.Photo",
+    "taggit.Tag",
+)
 # With a shared cache (REDIS_URL), each process also keeps the pages it served lately
 # and answers them without a round trip while the generation it last read is younger
 # than PAGE_CACHE_LOCAL_SECONDS: an edit made through another process shows there

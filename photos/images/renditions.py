@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from PIL import ExifTags, Image, ImageOps
 
-from newsroom.pagecache import invalidate_pages
+from newsroom.pagecache import instance_key, purge
 
 from .checks import format_of, is_animation, open_image
 from .originals import to_srgb
@@ -263,7 +263,7 @@ def build_renditions(photo: Photo, *, crops_only: bool = False) -> dict[str, Any
     stale = rendition_names(previous) - rendition_names(record)
     updated = type(photo)._default_manager.filter(pk=photo.pk).update(renditions=record)
     photo.renditions = record
-    invalidate_pages()  # pages now offer the new sizes (.update() sends no signal)
+    purge({instance_key(photo)})  # pages now offer the new sizes (.update() sends no signal)
     if not updated:  # the photo was deleted meanwhile: leave nothing behind
         stale |= rendition_names(record)
     if stale:

@@ -12,8 +12,9 @@ from django.utils.dateformat import format as format_date
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from articles import cachekeys
 from articles.models import Author, Section
-from newsroom.pagecache import per_generation
+from newsroom.pagecache import depends_on, per_generation
 from photos import images
 from public import body as article_body
 
@@ -75,8 +76,9 @@ def section_nav(context: template.Context) -> dict:
     """Render the navigation of every section, marking the section being shown.
 
     One query per generation of the page cache (sections change rarely; editing one
-    starts a new generation), not one per page.
+    starts a new generation), not one per page. Every page showing it depends on it.
     """
+    depends_on(cachekeys.SECTIONS)
     current = context.get("section")
     article = context.get("article")
     if current is None and article is not None:

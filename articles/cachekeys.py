@@ -1,0 +1,95 @@
+"""The page-cache keys of the newsroom's lists, and which keys an article's edit affects.
+
+A row a page loads is a key by itself (``newsroom.pagecache.instance_key``:
+``articles.article:12``, ``photos.photo:3``…). The keys here name what no single row
+does: the lists an article enters or leaves when it is published, moved or taken down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from newsroom.pagecache import instance_key
+
+from .models import Article
+from .querysets import Visibility, visibility
+
+# Home, the site's feeds, search results and the sitemaps: every public article.
+LIST_ALL = "articles:list:all"
+# The sitemaps list every public article with its last change.
+SITEMAPS = "articles:sitemaps"
+# The section navigation, on every page.
+SECTIONS = "articles:sections"
+
+
+def section_list(pk: int) -> str:
+    return f"articles:list:section:{pk}"
+
+
+def tag_list(pk: int) -> str:
+    return f"articles:list:tag:{pk}"
+
+
+def author_list(pk: int) -> str:
+    return f"articles:list:author:{pk}"
+
+
+@dataclass(frozen=True)
+class ListPlace:
+    """Where an article stands for readers: what decides the lists it is in, and where."""
+
+    shown: Visibility
+    section_id: int | None
+    published_at: datetime | None
+    unpublish_at: datetime | None
+    featured: bool
+
+    @classmethod
+    def of(cls, article: Article) -> ListPlace:
+        return cls(
+            visibility(article),
+            article.section_id,
+            article.published_at,
+            article.unpublish_at,
+            article.featured,
+        )
+
+    @property
+    def concerns_readers(self) -> bool:
+        """Public now, or scheduled (the lists must expire when it appears)."""
+        return self.shown in (Visibility.PUBLIC, Visibility.SCHEDULED)
+
+
+def lists_of(article: Article, section_ids: set[int]) -> set[str]:
+    """Return the list keys of ``article``'s lists: all, its sections, its tags, its authors."""
+    tag_ids = article.tags.through.objects.filter(content_object=article.pk).values_list(
+        "tag_id", flat=True
+    )
+    author_ids = article.bylines.model.objects.filter(article=article.pk).values_list(
+        "author_id", flat=True
+    )
+    return {
+        LIST_ALL,
+        *(section_list(pk) for pk in section_ids if pk is not None),
+        *(tag_list(pk) for pk in tag_ids),
+        *(author_list(pk) for pk in author_ids),
+    }
+
+
+def article_change(article: Article, before: ListPlace | None, after: ListPlace | None) -> set[str]:
+    """Return the keys a save (``after``) or delete (``after`` None) of ``article`` affects.
+
+    - Not public before nor after, nor scheduled: nothing (a draft, a piece in review).
+    - A public article edited in place: the pages that show it (its key: its page, and
+      every list, teaser, related or neighbour link that loaded it), and the sitemaps.
+    - Published, unpublished, deleted, scheduled, moved to another section or time,
+      (un)featured: also the lists it enters or leaves.
+    """
+    places = [place for place in (before, after) if place is not None]
+    if not any(place.concerns_readers for place in places):
+        return set()
+    keys = {instance_key(article), SITEMAPS}
+    if before is None or after is None or before != after:
+        keys |= lists_of(article, {place.section_id for place in places})
+    return keys
