@@ -93,3 +93,9 @@ def article_change(article: Article, before: ListPlace | None, after: ListPlace 
     if before is None or after is None or before != after:
         keys |= lists_of(article, {place.section_id for place in places})
     return keys
+
+
+def is_removal(before: ListPlace | None, after: ListPlace | None) -> bool:
+    """Return whether readers could see the article and now cannot (unpublished, deleted)."""
+    was_public = before is not None and before.shown == Visibility.PUBLIC
+    return was_public and (after is None or after.shown != Visibility.PUBLIC)

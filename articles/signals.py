@@ -34,8 +34,9 @@ def article_saving(sender, instance: Article, raw: bool = False, **kwargs) -> No
 def article_saved(sender, instance: Article, raw: bool = False, using=None, **kwargs) -> None:
     if raw:
         return
-    before = getattr(instance, "_place_before_save", None)
-    purge(cachekeys.article_change(instance, before, ListPlace.of(instance)), using)
+    before, after = getattr(instance, "_place_before_save", None), ListPlace.of(instance)
+    keys = cachekeys.article_change(instance, before, after)
+    purge(keys, using, hard=cachekeys.is_removal(before, after))
 
 
 def article_deleting(sender, instance: Article, using=None, **kwargs) -> None:
@@ -45,7 +46,7 @@ def article_deleting(sender, instance: Article, using=None, **kwargs) -> None:
 
 
 def article_deleted(sender, instance: Article, using=None, **kwargs) -> None:
-    purge(getattr(instance, "_keys_after_delete", ()), using)
+    purge(getattr(instance, "_keys_after_delete", ()), using, hard=True)
 
 
 def _public_article(article_id: int) -> Article | None:
@@ -106,12 +107,16 @@ def note_changed(sender, instance: ArticleNote, using=None, **kwargs) -> None:
         purge({instance_key(article)}, using)
 
 
-def row_changed(sender, instance, using=None, **kwargs) -> None:
-    """A photo, author or tag: every page that loaded it (and a tag's own list)."""
+def row_changed(sender, instance, using=None, signal=None, **kwargs) -> None:
+    """A photo, author or tag: every page that loaded it (and a tag's own list).
+
+    A deleted one is taken down at once (a photo whose rights ended); an edit may be
+    served stale for a moment while the page renders again.
+    """
     keys = {instance_key(instance)}
     if sender is Tag:
         keys.add(cachekeys.tag_list(instance.pk))
-    purge(keys, using)
+    purge(keys, using, hard=signal is post_delete)
 
 
 def section_changed(sender, instance: Section, using=None, **kwargs) -> None:

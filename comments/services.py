@@ -239,5 +239,6 @@ def moderate(comments: QuerySet[Comment], status: str, user) -> int:
         shown_on = set(changed.approved().values_list("article_id", flat=True))
     count = changed.update(status=status, moderated_by=user, moderated_at=timezone.now())
     if count and shown_on:
-        purge({page_key(pk) for pk in shown_on})  # .update() sends no signal
+        # .update() sends no signal; a comment taken off the page goes at once.
+        purge({page_key(pk) for pk in shown_on}, hard=status != Comment.Status.APPROVED)
     return count

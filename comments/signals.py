@@ -21,11 +21,12 @@ from .services import page_key
 def comment_saved(sender, instance: Comment, created: bool, **kwargs) -> None:
     if created and instance.status != Comment.Status.APPROVED:
         return
-    purge({page_key(instance.article_id)})
+    # A comment no longer approved (rejected, spam) is taken down at once.
+    purge({page_key(instance.article_id)}, hard=instance.status != Comment.Status.APPROVED)
 
 
 @receiver(post_delete, sender=Comment, dispatch_uid="comments-deleted")
 @receiver(post_save, sender=ArticleCommentState, dispatch_uid="comments-state-saved")
 @receiver(post_delete, sender=ArticleCommentState, dispatch_uid="comments-state-deleted")
-def comments_changed(sender, instance, **kwargs) -> None:
-    purge({page_key(instance.article_id)})
+def comments_changed(sender, instance, signal=None, **kwargs) -> None:
+    purge({page_key(instance.article_id)}, hard=signal is post_delete)

@@ -70,6 +70,10 @@ EPOCH_KEY = "pages:epoch"
 # Dependency key -> the stored pages carrying it; dependency key -> when it was purged.
 INDEX_PREFIX = "pages:index:"
 PURGED_PREFIX = "pages:purged:"
+# A softly purged page waits here for its one re-render (stale-while-revalidate), under
+# the page's own key with this prefix; the lock says who renders it.
+STALE_PREFIX = "pages:stale:"
+RENDER_LOCK_PREFIX = "pages:rendering:"
 # Stored pages: this prefix and a hash of the URL (the entry format is part of the prefix).
 PAGE_KEY_PREFIX = "pages:page:v3:"
 # Headers of a stored page that are not kept: middleware outside this one adds them per
@@ -254,11 +258,13 @@ class KeyIndex:
             found = self.cache.get_many(names)
             self.cache.set_many({name: {*found.get(name, ()), page_key} for name in names}, timeout)
 
-    def pop(self, keys: Iterable[str]) -> set[str]:
+    def pages(self, keys: Iterable[str], *, remove: bool) -> set[str]:
+        """Return the pages carrying any of ``keys``; with ``remove``, forget the keys."""
         names = [INDEX_PREFIX + key for key in keys]
         with self._lock:
             found = self.cache.get_many(names)
-            self.cache.delete_many(names)
+            if remove:
+                self.cache.delete_many(names)
         return {page for pages in found.values() for page in pages}
 
 
@@ -279,15 +285,16 @@ class RedisKeyIndex(KeyIndex):
             pipe.expire(name, timeout)
         pipe.execute()
 
-    def pop(self, keys: Iterable[str]) -> set[str]:
+    def pages(self, keys: Iterable[str], *, remove: bool) -> set[str]:
         names = [self._name(key) for key in keys]
         if not names:
             return set()
         pipe = self._client().pipeline(transaction=True)
         for name in names:
             pipe.smembers(name)
-        pipe.delete(*names)
-        *members, _ = pipe.execute()
+        if remove:
+            pipe.delete(*names)
+        members = pipe.execute()[: len(names)]
         return {page.decode() for pages in members for page in pages}
 
 
@@ -299,31 +306,52 @@ def _index_timeout() -> int:
     return int(settings.PAGE_CACHE_SECONDS) + 60
 
 
-def _purge_now(keys: frozenset[str]) -> None:
+def stale_seconds() -> float:
+    """Return how long a softly purged page may still be served while it renders again."""
+    return float(getattr(settings, "PAGE_CACHE_STALE_SECONDS", 2) or 0)
+
+
+def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
     cache = page_cache()
     try:
         # First the time, then the pages: a render that began before this and is stored
         # after it finds the time and drops itself (see PublicPageCacheMiddleware._store).
         now = time.time()
         cache.set_many({PURGED_PREFIX + key: now for key in keys}, _index_timeout())
-        pages = key_index(cache).pop(keys)
+        # A soft purge leaves the pages indexed: a removal later must still find the
+        # stale copies it made.
+        pages = list(key_index(cache).pages(keys, remove=hard))
         if pages:
-            cache.delete_many(list(pages))
+            seconds = stale_seconds()
+            if not hard and seconds > 0:
+                # Kept a moment as stale copies: readers get one while one of them renders.
+                found = cache.get_many(pages)
+                cache.set_many(
+                    {STALE_PREFIX + page: entry for page, entry in found.items()},
+                    math.ceil(seconds),
+                )
+            else:
+                cache.delete_many([STALE_PREFIX + page for page in pages])
+            cache.delete_many(pages)
     except Exception:
         logger.exception("Could not purge pages from the page cache")
     _bump_generation()
 
 
-def purge(keys: Iterable[str], using: str | None = None) -> None:
+def purge(keys: Iterable[str], using: str | None = None, *, hard: bool = False) -> None:
     """Drop every stored page that showed one of ``keys``, now and when the transaction commits.
 
     Pages that show none of them stay: a draft saved, or a photo no page uses, purges
-    nothing readers see. The keys of one transaction are purged together on commit.
+    nothing readers see. A soft purge (an edit) lets readers have the old page for at
+    most ``PAGE_CACHE_STALE_SECONDS`` while one request renders the new one, so a hot
+    page is never rendered by every worker at once; a ``hard`` purge (a removal: an
+    unpublish, a delete) drops it at once, and nobody is served it after this returns.
+    The keys of one transaction are purged together on commit, hard if any purge was.
     """
     keys = frozenset(keys)
     if not keys:
         return
-    _purge_now(keys)
+    _purge_now(keys, hard=hard)
     connection = transaction.get_connection(using or DEFAULT_DB_ALIAS)
     if not connection.in_atomic_block:
         return
@@ -333,12 +361,14 @@ def purge(keys: Iterable[str], using: str | None = None) -> None:
         waiting = getattr(entry[1], "page_keys", None)
         if waiting is not None:
             waiting.update(keys)
+            entry[1].hard |= hard
             return
 
     def purge_on_commit() -> None:
-        _purge_now(frozenset(purge_on_commit.page_keys))
+        _purge_now(frozenset(purge_on_commit.page_keys), hard=purge_on_commit.hard)
 
     purge_on_commit.page_keys = set(keys)
+    purge_on_commit.hard = hard
     transaction.on_commit(purge_on_commit, using=using, robust=True)
 
 
@@ -476,20 +506,35 @@ def _lookup(
     """Return the stored answer to ``request`` (or None), and the current epoch if read.
 
     A copy in this process (``LocalCopies``) answers without a round trip; otherwise
-    one round trip reads the generation, the epoch and the page. A page is served only
-    if it was rendered in the current epoch and is not past the next scheduled change
-    (a purged page is gone from the cache).
+    one round trip reads the generation, the epoch, the page and its stale copy. A page
+    is served only if it was rendered in the current epoch and is not past the next
+    scheduled change (a purged page is gone from the cache). Without a page, a stale
+    copy (``purge``) is served unless this request is the one that renders it again:
+    the first to take the page's render lock.
     """
     entry = local_copies.get(key)
     if entry is not None and entry[1] > time.time():
         return _conditional(request, _from_entry(entry), entry[2], entry[3]), None
-    found = _read_many(cache, [GENERATION_KEY, EPOCH_KEY, key])
+    stale_key = STALE_PREFIX + key
+    found = _read_many(cache, [GENERATION_KEY, EPOCH_KEY, key, stale_key])
     generation, epoch, entry = found.get(GENERATION_KEY), found.get(EPOCH_KEY), found.get(key)
-    if entry is None or epoch is None or entry[0] != epoch or entry[1] <= time.time():
-        local_copies.saw(generation, key, None)
-        return None, epoch
-    local_copies.saw(generation, key, entry)
-    return _conditional(request, _from_entry(entry), entry[2], entry[3]), epoch
+    if entry is not None and epoch is not None and entry[0] == epoch and entry[1] > time.time():
+        local_copies.saw(generation, key, entry)
+        return _conditional(request, _from_entry(entry), entry[2], entry[3]), epoch
+    local_copies.saw(generation, key, None)
+    stale = found.get(stale_key)
+    if (
+        stale is not None
+        and epoch is not None
+        and stale[0] == epoch
+        and not getattr(request, "_renders_page", False)
+    ):
+        if cache.add(RENDER_LOCK_PREFIX + key, 1, max(1, math.ceil(stale_seconds()))):
+            request._renders_page = True  # this request renders it; the others get the copy
+        else:
+            response = _from_entry(stale, state="stale")
+            return _conditional(request, response, stale[2], stale[3]), epoch
+    return None, epoch
 
 
 def _has_messages(request: HttpRequest) -> bool:
@@ -555,7 +600,7 @@ def _conditional(
     return answer
 
 
-def _from_entry(entry: tuple) -> HttpResponse:
+def _from_entry(entry: tuple, state: str = "hit") -> HttpResponse:
     """Rebuild a stored page: the body and its ready headers, nothing computed again."""
     response = HttpResponse(entry[4])
     headers = response.headers
@@ -563,7 +608,7 @@ def _from_entry(entry: tuple) -> HttpResponse:
         headers[name] = value
     for attribute, value in entry[6]:
         setattr(response, attribute, value)
-    headers["X-Cache"] = "hit"
+    headers["X-Cache"] = state
     return response
 
 
@@ -609,12 +654,13 @@ class PublicPageCacheMiddleware:
             _page_keys.reset(token)
         if not _storable(request, response):
             return response
-        etag, last_modified = self._store(cache, key, epoch, keys, started, response)
+        etag, last_modified = self._store(request, cache, key, epoch, keys, started, response)
         response["X-Cache"] = "miss"
         return _conditional(request, response, etag, last_modified)
 
     def _store(
         self,
+        request: HttpRequest,
         cache: BaseCache,
         key: str,
         epoch: int,
@@ -676,6 +722,8 @@ class PublicPageCacheMiddleware:
             purged = cache.get_many([PURGED_PREFIX + name for name in keys])
             if any(moment > rendered_at for moment in purged.values()):
                 cache.delete(key)
+            elif getattr(request, "_renders_page", False):
+                cache.delete(RENDER_LOCK_PREFIX + key)
         except Exception:
             logger.exception("Page cache unavailable; page not stored")
         return etag, last_modified

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.cache import caches
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -313,4 +314,98 @@ def test_with_redis_the_key_index_purges_exactly_the_pages_showing_an_edit(clien
     index = pagecache.key_index(caches["default"])
     assert isinstance(index, pagecache.RedisKeyIndex)
     # The pages read again since are indexed anew, as Redis sets.
-    assert len(index.pop({pagecache.instance_key(desk["works"])})) == len(SHOW_WORKS)
+    assert len(index.pages({pagecache.instance_key(desk["works"])}, remove=True)) == len(SHOW_WORKS)
+
+
+# No stampede: one request renders a purged page, the others get it as it was -----------
+
+
+def hold_render_lock(client, url: str) -> None:
+    """Act as a request of another worker that is rendering ``url`` again right now."""
+    request = RequestFactory().get(url)
+    caches["default"].add(pagecache.RENDER_LOCK_PREFIX + pagecache._page_key(request), 1, 60)
+
+
+def test_while_one_request_renders_an_edited_page_the_others_get_it_as_it_was(client, desk):
+    urls = pages(desk)
+    warm(client, urls)
+    desk["works"].headline = "Bridge reopens to traffic"
+    desk["works"].save()
+
+    hold_render_lock(client, urls["works"])
+    meanwhile = client.get(urls["works"])
+    caches["default"].delete_many(
+        [pagecache.RENDER_LOCK_PREFIX + pagecache._page_key(RequestFactory().get(urls["works"]))]
+    )
+    rendered = client.get(urls["works"])
+
+    assert meanwhile["X-Cache"] == "stale"
+    assert "Bridge reopens to traffic" not in meanwhile.content.decode()
+    assert rendered["X-Cache"] == "miss"
+    assert "Bridge reopens to traffic" in rendered.content.decode()
+    assert client.get(urls["works"])["X-Cache"] == "hit"
+
+
+def test_the_first_request_after_an_edit_renders_it_the_stale_copy_is_for_the_others(client, desk):
+    urls = pages(desk)
+    warm(client, urls)
+    desk["works"].headline = "Bridge reopens to traffic"
+    desk["works"].save()
+
+    first = client.get(urls["works"])
+
+    assert first["X-Cache"] == "miss"
+    assert "Bridge reopens to traffic" in first.content.decode()
+
+
+def test_a_stale_copy_is_served_no_longer_than_the_configured_time(client, desk, settings):
+    settings.PAGE_CACHE_STALE_SECONDS = 2
+    urls = pages(desk)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        warm(client, urls)
+        desk["works"].headline = "Bridge reopens to traffic"
+        desk["works"].save()
+        hold_render_lock(client, urls["works"])
+        traveller.shift(timedelta(seconds=3))
+        later = client.get(urls["works"])
+
+    assert later["X-Cache"] == "miss"
+    assert "Bridge reopens to traffic" in later.content.decode()
+
+
+def test_an_unpublished_story_is_never_served_stale(client, desk):
+    urls = pages(desk)
+    warm(client, urls)
+    desk["works"].headline = "Bridge reopens to traffic"
+    desk["works"].save()  # a stale copy of every page showing it now exists
+    hold_render_lock(client, urls["city"])
+    hold_render_lock(client, urls["works"])
+
+    desk["works"].status = Article.Status.UNPUBLISHED
+    desk["works"].save()
+
+    assert client.get(urls["works"]).status_code == 404
+    city = client.get(urls["city"])
+    assert city["X-Cache"] == "miss"
+    assert "Bridge reopens" not in city.content.decode()
+
+
+def test_a_rejected_comment_is_never_served_stale(client, desk):
+    comment = Comment.objects.create(
+        article=desk["works"],
+        status=Comment.Status.APPROVED,
+        name="Troll",
+        email="troll@example.org",
+        text="Something abusive.",
+    )
+    urls = pages(desk)
+    warm(client, urls)
+    hold_render_lock(client, urls["works"])
+
+    comment.status = Comment.Status.SPAM
+    comment.save()
+
+    page = client.get(urls["works"])
+    assert page["X-Cache"] == "miss"
+    assert "Something abusive." not in page.content.decode()

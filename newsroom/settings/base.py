@@ -169,6 +169,10 @@ PAGE_CACHE_LOCAL_SECONDS = (
     float(os.environ.get("PAGE_CACHE_LOCAL_SECONDS", "0.1")) if REDIS_URL else 0.0
 )
 PAGE_CACHE_LOCAL_BYTES = 32 * 1024 * 1024
+# After an edit, readers may get the page as it was for at most this long while one
+# request renders it again (no stampede on a hot page). Removals (an unpublish, a delete,
+# a rejected comment) are never served stale.
+PAGE_CACHE_STALE_SECONDS = float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "2"))
 PAGE_CACHE_EXCLUDED_PREFIXES = (
     "/admin/",
     "/ckeditor/",
