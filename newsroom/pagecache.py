@@ -61,6 +61,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, get_max_age, patch_vary_headers
 from django.utils.http import http_date, quote_etag, split_header_value
 
+from .edge import EVERY_PAGE, purge_at_edge
 from .hooks import get_func
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,7 @@ def _bump_generation(*, epoch: bool = False) -> None:
 
 def _bump_after_commit() -> None:
     _bump_generation(epoch=True)
+    purge_at_edge({EVERY_PAGE}, hard=True)
 
 
 def invalidate_pages(using: str | None = None) -> None:
@@ -186,6 +188,7 @@ def invalidate_pages(using: str | None = None) -> None:
     the change and the commit saw the old rows, and that copy must not survive either.
     """
     _bump_generation(epoch=True)
+    purge_at_edge({EVERY_PAGE}, hard=True)
     connection = transaction.get_connection(using or DEFAULT_DB_ALIAS)
     if not connection.in_atomic_block:
         return
@@ -336,6 +339,7 @@ def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
     except Exception:
         logger.exception("Could not purge pages from the page cache")
     _bump_generation()
+    purge_at_edge(keys, hard=hard)
 
 
 def purge(keys: Iterable[str], using: str | None = None, *, hard: bool = False) -> None:
@@ -609,7 +613,14 @@ def _from_entry(entry: tuple, state: str = "hit") -> HttpResponse:
     for attribute, value in entry[6]:
         setattr(response, attribute, value)
     headers["X-Cache"] = state
+    if "Surrogate-Control" in headers:
+        _set_edge_lifetime(response, entry[1])
     return response
+
+
+def _set_edge_lifetime(response: HttpResponseBase, valid_until: float) -> None:
+    """Tell an edge cache how long it may keep the page: until it would expire here."""
+    response["Surrogate-Control"] = f"max-age={max(0, int(valid_until - time.time()))}"
 
 
 class PublicPageCacheMiddleware:
@@ -685,6 +696,12 @@ class PublicPageCacheMiddleware:
             limits.append(change)
         valid_until = min(limits)
 
+        header = getattr(settings, "PAGE_CACHE_KEY_HEADER", "")
+        if header:
+            # For an edge cache in front (newsroom.edge): the keys to purge this page by,
+            # and how long it may keep it (Surrogate-Control, set again on each hit).
+            response[header] = " ".join(sorted({EVERY_PAGE, *keys}))
+            _set_edge_lifetime(response, valid_until)
         content = response.content
         etag = quote_etag(hashlib.sha256(content).hexdigest()[:40])
         last_modified = int(rendered_at)

@@ -173,6 +173,19 @@ PAGE_CACHE_LOCAL_BYTES = 32 * 1024 * 1024
 # request renders it again (no stampede on a hot page). Removals (an unpublish, a delete,
 # a rejected comment) are never served stale.
 PAGE_CACHE_STALE_SECONDS = float(os.environ.get("PAGE_CACHE_STALE_SECONDS", "2"))
+# An edge cache in front (Varnish with deploy/varnish/newsroom.vcl, or a CDN): the header
+# that carries each page's keys ("xkey" for Varnish, "Surrogate-Key" for Fastly, "Cache-Tag"
+# for Cloudflare; empty: none), and the Varnish addresses purges are sent to
+# (newsroom.edge; a CDN purger is configured as PAGE_CACHE_EDGE in a settings module).
+PAGE_CACHE_KEY_HEADER = os.environ.get("PAGE_CACHE_KEY_HEADER", "")
+PAGE_CACHE_EDGE = (
+    {
+        "BACKEND": "newsroom.edge.VarnishPurger",
+        "OPTIONS": {"urls": env_list("PAGE_CACHE_EDGE_PURGE_URLS")},
+    }
+    if env_list("PAGE_CACHE_EDGE_PURGE_URLS")
+    else None
+)
 PAGE_CACHE_EXCLUDED_PREFIXES = (
     "/admin/",
     "/ckeditor/",
