@@ -14,7 +14,11 @@ over its URL list (bench/wrk.lua), and the floor views in the same server; with 
 cache off, also at one connection per worker ("latency": no request waits in a queue,
 so p99 is the page's own cost). Then a soak:
 ``--soak`` seconds at 64 connections over all kinds mixed, workers' memory read before
-and after. Every figure is also printed as a ratio to the floor of the same server.
+and after. Then the *busy desk*: readers over the page kinds mixed while an editor
+process (bench/desk.py) saves at a set rate — quiet, 5 draft saves/s, 1 and 5 published
+saves/s — ``--desk`` seconds each, with the reader req/s, p99 and page-cache hit rate
+as ratios to quiet. Every figure is also printed as a ratio to the floor of the same
+server.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ BENCH_DIR = ROOT / "bench"
 DATA_DIR = BENCH_DIR / "data"
 RESULTS_DIR = BENCH_DIR / "results"
 LUA = BENCH_DIR / "wrk.lua"
+DESK_LUA = BENCH_DIR / "wrk-desk.lua"
 PYTHON = sys.executable
 PAGE_KINDS = ("home", "article", "section", "tag", "author", "search", "feed", "sitemap")
 FLOOR_KINDS = ("floor_hello", "floor_template")
@@ -91,6 +96,11 @@ def parse_wrk(output: str) -> dict:
         "bytes_per_response": round(raw["bytes"] / raw["requests"]) if raw["requests"] else 0,
         "errors": errors,
         "error_count": socket_errors + max(errors["status"], errors["non_2xx_3xx"]),
+        **(
+            {"hit_rate": round(raw["hits"] / raw["answers"], 3) if raw["answers"] else 0.0}
+            if "hits" in raw
+            else {}
+        ),
     }
 
 
@@ -421,11 +431,17 @@ class Server:
 
 
 def run_wrk(
-    base: str, url_file: Path, *, duration: int, connections: int, threads: int = 2
+    base: str,
+    url_file: Path,
+    *,
+    duration: int,
+    connections: int,
+    threads: int = 2,
+    script: Path | None = None,
 ) -> dict:
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s",
-        "--latency", "-s", str(LUA), base, "--", str(url_file),
+        "--latency", "-s", str(script or LUA), base, "--", str(url_file),
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     if result.returncode != 0:
@@ -513,6 +529,8 @@ def run_once(args: argparse.Namespace, articles: int, *, scaled: bool, redis_url
                 result["modes"]["latency"] = rows
             if mode == "cached" and args.soak:
                 result["soak"] = soak(server, url_files, args)
+            if mode == "cached" and args.desk:
+                result["busy_desk"] = busy_desk(server, url_files, args)
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -546,6 +564,77 @@ def soak(server: Server, url_files: dict[str, Path], args: argparse.Namespace) -
         f"worker RSS {before} → {after} MB"
     )
     return row
+
+
+# What the newsroom does while readers read: (name, kind of article saved, saves per second).
+DESK_SCENARIOS = (
+    ("quiet", None, 0),
+    ("5 draft saves/s", "draft", 5),
+    ("1 published save/s", "published", 1),
+    ("5 published saves/s", "published", 5),
+)
+DESK_KINDS = ("home", "article", "section", "tag", "author")
+DESK_TARGETS = {"5 draft saves/s": 0.95, "1 published save/s": 0.8, "5 published saves/s": 0.5}
+
+
+def busy_desk(server: Server, url_files: dict[str, Path], args: argparse.Namespace) -> dict:
+    """Load the reader pages mixed while an editor saves at each rate; return each row.
+
+    The page cache starts warm from the runs before. Ratios are to the quiet row.
+    """
+    mixed = [p for k, f in url_files.items() if k in DESK_KINDS for p in f.read_text().split()]
+    random.Random(5).shuffle(mixed)
+    mixed_file = url_files["floor_hello"].parent / "desk.txt"
+    mixed_file.write_text("\n".join(mixed) + "\n")
+    rows: dict[str, dict] = {}
+    for name, kind, rate in DESK_SCENARIOS:
+        server.drain()
+        editor = None
+        if kind:
+            editor = subprocess.Popen(
+                [PYTHON, "-m", "bench.desk", kind, str(rate), str(args.desk + 2)],
+                cwd=ROOT,
+                env=server.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(1)  # the editor's Django starts before the readers do
+        row = run_wrk(
+            server.base,
+            mixed_file,
+            duration=args.desk,
+            connections=args.connections,
+            script=DESK_LUA,
+        )
+        if editor is not None:
+            out, err = editor.communicate(timeout=args.desk + 60)
+            found = re.search(r"^DESK_JSON (\{.*\})$", out, re.MULTILINE)
+            if not found:
+                raise RuntimeError(f"bench.desk failed:\n{err[-2000:]}")
+            row["editor"] = json.loads(found[1])
+        rows[name] = row
+        log(
+            f"  {name:<22}{row['rps']:>8.0f} req/s  p99 {row['p99_ms']:.1f} ms"
+            f"  hits {row.get('hit_rate', 0):.1%}  errors {row['error_count']}"
+            + (f"  saves {row['editor']['saves']}" if "editor" in row else "")
+        )
+    quiet = rows["quiet"]
+    for row in rows.values():
+        row["rps_x_quiet"] = round(row["rps"] / quiet["rps"], 3) if quiet["rps"] else 0.0
+        row["p99_x_quiet"] = round(row["p99_ms"] / quiet["p99_ms"], 2) if quiet["p99_ms"] else 0.0
+    return rows
+
+
+def format_desk(rows: dict[str, dict], title: str) -> str:
+    """Return the busy-desk rows as a text table."""
+    lines = [title, f"{'':<22}{'req/s':>9}{'×quiet':>8}{'p99 ms':>9}{'×quiet':>8}{'hits':>8}"]
+    for name, row in rows.items():
+        lines.append(
+            f"{name:<22}{row['rps']:>9.0f}{row['rps_x_quiet']:>8.2f}{row['p99_ms']:>9.1f}"
+            f"{row['p99_x_quiet']:>8.2f}{row.get('hit_rate', 0):>8.1%}"
+        )
+    return "\n".join(lines)
 
 
 def check_targets(result: dict, growth: dict | None) -> list[str]:
@@ -588,6 +677,14 @@ def check_targets(result: dict, growth: dict | None) -> list[str]:
             lines.append(
                 f"{'met ' if ok else 'MISS'} {kind} p99 growth ×{row['p99_growth']} ({mode})"
             )
+    for name, target in DESK_TARGETS.items():
+        row = result.get("busy_desk", {}).get(name)
+        if row:
+            ok = row["rps_x_quiet"] >= target
+            lines.append(
+                f"{'met ' if ok else 'MISS'} busy desk, {name}: reader req/s "
+                f"{row['rps_x_quiet']:.2f}× quiet (target ≥ {target})"
+            )
     return lines
 
 
@@ -600,6 +697,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--soak", type=int, default=60, help="Soak seconds; 0 skips it [60].")
     parser.add_argument("--soak-connections", type=int, default=64)
     parser.add_argument("--warm", type=int, default=120, help="Cache warm-up seconds [120].")
+    parser.add_argument(
+        "--desk", type=int, default=20, help="Seconds per busy-desk scenario; 0 skips it [20]."
+    )
     args = parser.parse_args(argv)
     ensure_wrk()
     started = time.monotonic()
@@ -629,6 +729,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"×tmpl/×hello = req/s ÷ floor req/s"
             )
             print(format_table(rows, run["probe"], title))
+            print()
+    for n, run in results["runs"].items():
+        if run.get("busy_desk"):
+            title = (
+                f"BUSY DESK — {n} articles, {vendor}, readers over {', '.join(DESK_KINDS)} "
+                f"mixed, wrk {args.desk} s × {args.connections} connections per row"
+            )
+            print(format_desk(run["busy_desk"], title))
             print()
     if scaled:
         for mode, mode_growth in growth.items():
