@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsroom.pagecache import instance_key
+from newsroom.pagecache import cached_value, instance_key
 
-from .models import Article
+from .models import Article, Section
 from .querysets import Visibility, visibility
 
 # Home, the site's feeds, search results and the sitemaps: every public article.
@@ -21,6 +21,11 @@ LIST_ALL = "articles:list:all"
 SITEMAPS = "articles:sitemaps"
 # The section navigation, on every page.
 SECTIONS = "articles:sections"
+
+
+def navigation_sections() -> list[Section]:
+    """Return every section in order, for the navigation (one query until one changes)."""
+    return cached_value("section-nav", lambda: list(Section.objects.all()), keys=(SECTIONS,))
 
 
 def section_list(pk: int) -> str:

@@ -38,7 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from newsroom.pagecache import per_generation
+from newsroom.pagecache import cached_value
 
 from .sql import newest_linked_sql, pk_in_any
 
@@ -56,6 +56,8 @@ RELATED_COUNT = 4
 RELATED_SECTION_POOL = 12
 # How many of each tag's newest articles are weighed for "related".
 RELATED_TAG_POOL = 40
+# How long the sizes that plan a tag or author list are trusted (seconds).
+PLAN_SECONDS = 300
 
 
 class CurrentTime(models.Expression):
@@ -182,11 +184,14 @@ class ArticleQuerySet(models.QuerySet):
         A tag on half the archive: walk the newest articles and keep those with the tag (an
         index probe each), stopping once the page is full. A rare tag: fetch its few
         articles and sort them. Either way the cost stays flat as the archive grows; the
-        sizes are counted once per cache generation.
+        sizes are counted once every few minutes (``PLAN_SECONDS``).
         """
         which = hashlib.sha256(str(links.query).encode()).hexdigest()[:32]
-        size = per_generation(f"links:{which}", links.count)
-        total = per_generation("articles:total", self.model._default_manager.count)
+        # Estimates for the plan: kept a few minutes, not purged by every edit.
+        size = cached_value(f"links:{which}", links.count, seconds=PLAN_SECONDS)
+        total = cached_value(
+            "articles:total", self.model._default_manager.count, seconds=PLAN_SECONDS
+        )
         # Walking costs about page × per-page × total / size probes; fetching costs size rows.
         if size * size > page * settings.ARTICLES_PER_PAGE * total:
             return self.filter(Exists(links.filter(**{field: OuterRef("pk")})))

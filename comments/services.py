@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from newsroom.pagecache import per_generation, purge
+from newsroom.pagecache import cached_value, purge
 
 from .models import ArticleCommentState, Comment
 
@@ -38,6 +38,10 @@ def comments_enabled() -> bool:
     return settings.COMMENTS_ENABLED
 
 
+# The page-cache key of the list of articles with comments closed.
+CLOSED_KEY = "comments:closed"
+
+
 def page_key(article_id: int) -> str:
     """Return the page-cache key of an article's comments (its page carries it)."""
     return f"comments:article:{article_id}"
@@ -51,15 +55,18 @@ def comments_open(article: Article) -> bool:
 
 
 def closed_article_ids() -> frozenset[int]:
-    """Return the ids of the articles with comments closed (one query per cache generation).
+    """Return the ids of the articles with comments closed (one query until one changes).
 
-    Closing and reopening purge the article's page, which starts a new generation.
+    Closing or reopening purges ``CLOSED_KEY`` and the article's page (which carries its
+    own key, not this one: closing one article leaves the others' pages).
     """
-    return per_generation(
+    return cached_value(
         "comments-closed",
         lambda: frozenset(
             ArticleCommentState.objects.filter(closed=True).values_list("article_id", flat=True)
         ),
+        keys=(CLOSED_KEY,),
+        page_depends=False,
     )
 
 

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 from newsroom.pagecache import purge
 
 from .models import ArticleCommentState, Comment
-from .services import page_key
+from .services import CLOSED_KEY, page_key
 
 
 @receiver(post_save, sender=Comment, dispatch_uid="comments-saved")
@@ -29,4 +29,7 @@ def comment_saved(sender, instance: Comment, created: bool, **kwargs) -> None:
 @receiver(post_save, sender=ArticleCommentState, dispatch_uid="comments-state-saved")
 @receiver(post_delete, sender=ArticleCommentState, dispatch_uid="comments-state-deleted")
 def comments_changed(sender, instance, signal=None, **kwargs) -> None:
-    purge({page_key(instance.article_id)}, hard=signal is post_delete)
+    keys = {page_key(instance.article_id)}
+    if sender is ArticleCommentState:
+        keys.add(CLOSED_KEY)
+    purge(keys, hard=signal is post_delete)

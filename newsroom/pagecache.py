@@ -23,9 +23,10 @@ now and again when the transaction commits, as a reader may have rendered the ol
 between.
 
 Two numbers live in the cache beside the pages. The *generation* is raised by every purge:
-each process's copies of pages (``LocalCopies``, trusted for 0.1 s) and the small values of
-``per_generation`` follow it. The *epoch* is raised by ``invalidate_pages()``, which drops
-every page at once (after a deploy, or a write no key describes).
+each process's copies of pages (``LocalCopies``, trusted for 0.1 s) follow it. The *epoch*
+is raised by ``invalidate_pages()``, which drops every page at once (after a deploy, or a
+write no key describes). Small values many pages need (``cached_value``) are indexed by
+key like pages.
 
 Time changes pages too: a scheduled article appears, an ``unpublish_at`` hides one, both
 without a save. So no stored page outlives the next such moment, found with one query per
@@ -131,24 +132,51 @@ def current_epoch(cache: BaseCache | None = None) -> int:
     return _current(cache or page_cache(), EPOCH_KEY)
 
 
-def per_generation(name: str, compute: Callable[[], Any]) -> Any:
-    """Return ``compute()``, kept in the page cache until the next edit of what pages show.
+VALUE_PREFIX = "pages:value:"
 
-    For small things every page needs (the section navigation, which articles have
-    comments closed): one query per generation instead of one per page rendered.
+
+def cached_value(
+    name: str,
+    compute: Callable[[], Any],
+    *,
+    keys: Iterable[str] = (),
+    seconds: int = NEXT_CHANGE_SECONDS,
+    page_depends: bool = True,
+) -> Any:
+    """Return ``compute()``, kept in the page cache until one of ``keys`` is purged.
+
+    For small things many pages need (the section navigation, which articles have
+    comments closed): one query until what they show changes, not one per page
+    rendered. The value is indexed under ``keys`` like a page, and the page being
+    rendered depends on them, unless ``page_depends`` is false (the page carries a
+    narrower key for its part of the value). Without keys it is kept ``seconds`` (an
+    estimate, such as a count used to plan a query). ``invalidate_pages`` drops every
+    value too.
     """
+    keys = frozenset(keys)
+    if page_depends:
+        depends_on(*keys)
+    name = VALUE_PREFIX + name
     try:
         cache = page_cache()
-        key = f"pages:{name}:{current_generation(cache)}"
-        found = cache.get(key)
-        if found is not None:
-            return found[0]
+        found = cache.get_many([EPOCH_KEY, name])
+        epoch, entry = found.get(EPOCH_KEY), found.get(name)
+        if entry is not None and epoch is not None and entry[0] == epoch:
+            return entry[1]
+        epoch = epoch if epoch is not None else current_epoch(cache)
     except Exception:
         logger.exception("Could not read %s from the page cache", name)
         return compute()
+    started = time.time()
     value = compute()
     try:
-        cache.set(key, (value,), NEXT_CHANGE_SECONDS)
+        # As a page is stored: indexed, stored, then dropped if purged meanwhile.
+        if keys:
+            key_index(cache).add(name, keys, _index_timeout())
+        cache.set(name, (epoch, value), seconds)
+        purged = cache.get_many([PURGED_PREFIX + key for key in keys]) if keys else {}
+        if any(moment > started for moment in purged.values()):
+            cache.delete(name)
     except Exception:
         logger.exception("Could not keep %s in the page cache", name)
     return value

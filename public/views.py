@@ -27,7 +27,7 @@ from articles.models import (
     TaggedArticle,
 )
 from articles.querysets import bylines_prefetch, related_and_neighbours
-from newsroom.pagecache import depends_on, per_generation
+from newsroom.pagecache import depends_on
 from public.pagination import ArchivePaginator
 from public.search import highlight
 
@@ -93,7 +93,7 @@ class HomeView(ArticleListMixin, ListView):
         lead = published.home_lead()
         latest = [article for article in context["articles"] if lead is None or article != lead]
         shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
-        sections = per_generation("section-nav", lambda: list(Section.objects.all()))
+        sections = cachekeys.navigation_sections()
         block_articles = list(
             published.newest_per_section([section.pk for section in sections], exclude=shown)
         )

@@ -13,8 +13,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles import cachekeys
-from articles.models import Author, Section
-from newsroom.pagecache import depends_on, per_generation
+from articles.models import Author
 from photos import images
 from public import body as article_body
 
@@ -75,16 +74,15 @@ def audio_type(file) -> str:
 def section_nav(context: template.Context) -> dict:
     """Render the navigation of every section, marking the section being shown.
 
-    One query per generation of the page cache (sections change rarely; editing one
-    starts a new generation), not one per page. Every page showing it depends on it.
+    One query until a section changes, not one per page; every page showing it depends
+    on the sections (``cachekeys.navigation_sections``).
     """
-    depends_on(cachekeys.SECTIONS)
     current = context.get("section")
     article = context.get("article")
     if current is None and article is not None:
         current = getattr(article, "section", None)
     return {
-        "sections": per_generation("section-nav", lambda: list(Section.objects.all())),
+        "sections": cachekeys.navigation_sections(),
         "current_id": getattr(current, "pk", None),
         "on_section_page": "section" in context,
     }
