@@ -38,6 +38,7 @@ must-revalidate``) and get a 304 without a body while the page is unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
@@ -76,6 +77,11 @@ PURGED_PREFIX = "pages:purged:"
 # the page's own key with this prefix; the lock says who renders it.
 STALE_PREFIX = "pages:stale:"
 RENDER_LOCK_PREFIX = "pages:rendering:"
+# The pages a purge dropped, under the generation it made: other processes drop just
+# those from their own copies (``LocalCopies``), if they missed at most this many.
+DROPPED_PREFIX = "pages:dropped:"
+DROPPED_GENERATIONS = 32
+DROPPED_SECONDS = 120
 # Stored pages: this prefix and a hash of the URL (the entry format is part of the prefix).
 PAGE_KEY_PREFIX = "pages:page:v3:"
 # Headers of a stored page that are not kept: middleware outside this one adds them per
@@ -182,21 +188,27 @@ def cached_value(
     return value
 
 
-def _bump(cache: BaseCache, key: str) -> None:
+def _bump(cache: BaseCache, key: str) -> int:
     try:
-        cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # no number yet (or evicted): any new number will do
-        if not cache.add(key, secrets.randbits(48), timeout=None):
-            cache.incr(key)
+        fresh = secrets.randbits(48)
+        return fresh if cache.add(key, fresh, timeout=None) else cache.incr(key)
 
 
-def _bump_generation(*, epoch: bool = False) -> None:
-    local_copies.forget()
+def _bump_generation(*, epoch: bool = False, dropped: list[str] | None = None) -> None:
+    """Raise the generation (and the epoch); ``dropped``: the only pages that changed."""
+    if dropped is None:
+        local_copies.forget()
+    else:
+        local_copies.drop(dropped)
     cache = page_cache()
     try:
         if epoch:
             _bump(cache, EPOCH_KEY)
-        _bump(cache, GENERATION_KEY)
+        generation = _bump(cache, GENERATION_KEY)
+        if dropped is not None:
+            cache.set(f"{DROPPED_PREFIX}{generation}", dropped, DROPPED_SECONDS)
     except Exception:
         # An edit must not fail because the cache is down; the pages then expire by time.
         logger.exception("Could not invalidate the page cache")
@@ -344,6 +356,7 @@ def stale_seconds() -> float:
 
 def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
     cache = page_cache()
+    pages: list[str] | None = None  # unknown: every process drops all its copies
     try:
         # First the time, then the pages: a render that began before this and is stored
         # after it finds the time and drops itself (see PublicPageCacheMiddleware._store).
@@ -366,7 +379,8 @@ def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
             cache.delete_many(pages)
     except Exception:
         logger.exception("Could not purge pages from the page cache")
-    _bump_generation()
+        pages = None
+    _bump_generation(dropped=pages)
     purge_at_edge(keys, hard=hard)
 
 
@@ -466,8 +480,9 @@ class LocalCopies:
     served without one while the generation this process last read is younger than
     ``PAGE_CACHE_LOCAL_SECONDS``: an edit made through another process shows here at
     most that long after (0.1 s by default), one made through this one at once
-    (``purge`` and ``invalidate_pages`` forget the copies). A new generation (any purge)
-    drops every copy; the next request of each reads the shared cache again. Copies are
+    (``purge`` drops the copies of the pages it purged). A new generation drops the
+    copies of the pages purged since (``saw``), or every copy when that is not known
+    (``invalidate_pages``, or more than ``DROPPED_GENERATIONS`` purges missed). Copies are
     kept newest-used first up to ``PAGE_CACHE_LOCAL_BYTES``.
     Off (0 s) without a shared cache: local memory is the page cache itself then.
     """
@@ -495,14 +510,31 @@ class LocalCopies:
             self._entries.move_to_end(key)
             return entry
 
-    def saw(self, generation: int | None, key: str, entry: tuple | None) -> None:
-        """Note the generation just read from the shared cache, and keep ``entry``."""
+    def saw(self, generation: int | None, key: str, entry: tuple | None, cache: BaseCache) -> None:
+        """Note the generation just read from the shared cache, and keep ``entry``.
+
+        A new generation drops the copies of the pages purged since the one read before
+        (the purges list them, ``DROPPED_PREFIX``); every copy when a list is missing.
+        """
         if self.seconds() <= 0 or generation is None:
             return
+        dropped = None
+        known = self._generation
+        if known is not None and generation != known:
+            missed = generation - known
+            if 0 < missed <= DROPPED_GENERATIONS:
+                names = [f"{DROPPED_PREFIX}{known + step}" for step in range(1, missed + 1)]
+                with contextlib.suppress(Exception):
+                    lists = cache.get_many(names)
+                    if len(lists) == len(names):
+                        dropped = [page for pages in lists.values() for page in pages]
         with self._lock:
             if generation != self._generation:
-                self._entries.clear()
-                self._bytes = 0
+                if dropped is not None and self._generation == known:
+                    self._drop(dropped)
+                else:
+                    self._entries.clear()
+                    self._bytes = 0
                 self._generation = generation
             self._read_at = time.monotonic()
             if entry is None:
@@ -520,8 +552,19 @@ class LocalCopies:
             self._entries[key] = entry
             self._bytes += size
 
+    def _drop(self, keys: list[str]) -> None:
+        for key in keys:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[4])
+
+    def drop(self, keys: list[str]) -> None:
+        """Drop the copies of ``keys`` (purged by an edit made in this process)."""
+        with self._lock:
+            self._drop(keys)
+
     def forget(self) -> None:
-        """Drop every copy and the generation (after an edit made in this process)."""
+        """Drop every copy and the generation (after every page was invalidated)."""
         with self._lock:
             self._entries.clear()
             self._bytes = 0
@@ -551,9 +594,9 @@ def _lookup(
     found = _read_many(cache, [GENERATION_KEY, EPOCH_KEY, key, stale_key])
     generation, epoch, entry = found.get(GENERATION_KEY), found.get(EPOCH_KEY), found.get(key)
     if entry is not None and epoch is not None and entry[0] == epoch and entry[1] > time.time():
-        local_copies.saw(generation, key, entry)
+        local_copies.saw(generation, key, entry, cache)
         return _conditional(request, _from_entry(entry), entry[2], entry[3]), epoch
-    local_copies.saw(generation, key, None)
+    local_copies.saw(generation, key, None, cache)
     stale = found.get(stale_key)
     if (
         stale is not None

@@ -655,8 +655,8 @@ def test_an_edit_made_through_another_process_shows_within_the_window(
     warm(client, [PAGES["article"]])
     fetch(client, PAGES["article"])
     # Another process's edit: the page leaves the shared cache, the generation is raised,
-    # and this process's copies are not told (no local forget()).
-    monkeypatch.setattr(local_copies, "forget", lambda: None)
+    # and this process's copies are not told (no local drop()).
+    monkeypatch.setattr(local_copies, "drop", lambda keys: None)
     page_cache_module.purge({page_cache_module.instance_key(story)})
     clock = itertools.count(1000.0, 0.0)
     monkeypatch.setattr(page_cache_module.time, "monotonic", lambda: next(clock))
@@ -672,12 +672,33 @@ def test_copies_are_bounded_in_bytes_newest_used_kept(settings, local_copies):
     settings.PAGE_CACHE_LOCAL_BYTES = 4000
     page = b"x" * 900
     for n in range(6):
-        local_copies.saw(7, f"page-{n}", (7, 0, "", 0, page, (), ()))
+        local_copies.saw(7, f"page-{n}", (7, 0, "", 0, page, (), ()), caches["default"])
     local_copies._read_at = page_cache_module.time.monotonic()
 
     kept = [n for n in range(6) if local_copies.get(f"page-{n}") is not None]
 
     assert kept == [2, 3, 4, 5]
     assert local_copies._bytes <= 4000
-    local_copies.saw(8, "page-6", None)  # a new generation drops every copy
+    # A new generation whose purges are not listed drops every copy.
+    local_copies.saw(8, "page-6", None, caches["default"])
     assert local_copies.get("page-5") is None
+
+
+def test_another_processs_edit_drops_only_the_copies_of_the_pages_it_purged(
+    client, story, local_copies, monkeypatch
+):
+    other = ArticleFactory(headline="Ferry timetable changes", section=SectionFactory())
+    pages = [PAGES["article"], other.get_absolute_url()]
+    warm(client, pages)
+    for url in pages:
+        fetch(client, url)  # kept here
+    kept = set(local_copies._entries)
+    monkeypatch.setattr(local_copies, "drop", lambda keys: None)  # the edit is elsewhere
+    page_cache_module.purge({page_cache_module.instance_key(other)})
+    local_copies._read_at = 0.0  # the window is over: the next request reads the generation
+
+    changed = fetch(client, other.get_absolute_url())
+
+    assert changed["X-Cache"] == "miss" and "Ferry timetable changes" in text(changed)
+    assert len(kept) == 2
+    assert len(set(local_copies._entries) & kept) == 1  # the story's copy stayed
