@@ -179,6 +179,8 @@ def cached_value(
         # As a page is stored: indexed, stored, then dropped if purged meanwhile.
         if keys:
             key_index(cache).add(name, keys, _index_timeout())
+            # Never outliving its index entries, or a purge could no longer find it.
+            seconds = min(seconds, int(settings.PAGE_CACHE_SECONDS))
         cache.set(name, (epoch, value), seconds)
         purged = cache.get_many([PURGED_PREFIX + key for key in keys]) if keys else {}
         if any(moment > started for moment in purged.values()):

@@ -409,3 +409,16 @@ def test_a_rejected_comment_is_never_served_stale(client, desk):
     page = client.get(urls["works"])
     assert page["X-Cache"] == "miss"
     assert "Something abusive." not in page.content.decode()
+
+
+def test_the_navigation_follows_a_section_rename_however_long_it_was_kept(client, desk):
+    urls = pages(desk)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        warm(client, {"war": urls["war"]})
+        traveller.shift(timedelta(minutes=15))  # past every page's and index's lifetime
+        desk["city"].name = "Kyiv"
+        desk["city"].save()
+        page = client.get(urls["war"]).content.decode()
+
+    assert ">Kyiv<" in page
