@@ -100,6 +100,33 @@ def article_change(article: Article, before: ListPlace | None, after: ListPlace 
     return keys
 
 
+def scheduled_moment(place: ListPlace) -> datetime | None:
+    """Return when a published article next appears or disappears by itself, if it will."""
+    if place.shown == Visibility.SCHEDULED:
+        return place.published_at
+    if place.shown == Visibility.PUBLIC and place.unpublish_at is not None:
+        return place.unpublish_at
+    return None
+
+
+def due_changes(since: datetime, until: datetime) -> list[tuple[set[str], bool]]:
+    """Return the keys each article that appeared or went by itself in (since, until] affects.
+
+    The page cache asks this (``settings.PAGE_CACHE_DUE_CHANGES``) once a scheduled
+    moment has passed: an appearance purges the lists it enters, a disappearance (hard)
+    every page showing it.
+    """
+    changes = []
+    for articles, hard in (
+        (Article.objects.appeared_between(since, until), False),
+        (Article.objects.disappeared_between(since, until), True),
+    ):
+        for article in articles:
+            keys = {instance_key(article), SITEMAPS, *lists_of(article, {article.section_id})}
+            changes.append((keys, hard))
+    return changes
+
+
 def is_removal(before: ListPlace | None, after: ListPlace | None) -> bool:
     """Return whether readers could see the article and now cannot (unpublished, deleted)."""
     was_public = before is not None and before.shown == Visibility.PUBLIC

@@ -150,6 +150,14 @@ class ArticleQuerySet(models.QuerySet):
         """Return the published articles whose publish time is still to come."""
         return self.filter(scheduled_condition())
 
+    def appeared_between(self, since: datetime, until: datetime) -> ArticleQuerySet:
+        """Return the published articles whose publish time came in (since, until]."""
+        return self.filter(status=PUBLISHED, published_at__gt=since, published_at__lte=until)
+
+    def disappeared_between(self, since: datetime, until: datetime) -> ArticleQuerySet:
+        """Return the published articles whose unpublish time came in (since, until]."""
+        return self.filter(status=PUBLISHED, unpublish_at__gt=since, unpublish_at__lte=until)
+
     def owned_by(self, user: AbstractBaseUser | AnonymousUser) -> ArticleQuerySet:
         """Return the articles ``user`` created or is an author of (each once)."""
         own_bylines = self.model.bylines.rel.related_model.objects.filter(

@@ -8,10 +8,13 @@ itself (the tag desk, the photo desk's bulk credit).
 
 from __future__ import annotations
 
+from functools import partial
+
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from taggit.models import Tag
 
-from newsroom.pagecache import instance_key, purge
+from newsroom.pagecache import instance_key, purge, schedule_changed
 from photos.models import Photo
 
 from . import cachekeys
@@ -37,6 +40,11 @@ def article_saved(sender, instance: Article, raw: bool = False, using=None, **kw
     before, after = getattr(instance, "_place_before_save", None), ListPlace.of(instance)
     keys = cachekeys.article_change(instance, before, after)
     purge(keys, using, hard=cachekeys.is_removal(before, after))
+    moment = cachekeys.scheduled_moment(after)
+    if moment is not None:
+        # Now and on commit, like the purges (a rolled-back moment costs one needless check).
+        schedule_changed(moment)
+        transaction.on_commit(partial(schedule_changed, moment), using=using)
 
 
 def article_deleting(sender, instance: Article, using=None, **kwargs) -> None:

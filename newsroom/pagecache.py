@@ -29,8 +29,10 @@ write no key describes). Small values many pages need (``cached_value``) are ind
 key like pages.
 
 Time changes pages too: a scheduled article appears, an ``unpublish_at`` hides one, both
-without a save. So no stored page outlives the next such moment, found with one query per
-generation (``next_scheduled_change``, through ``settings.PAGE_CACHE_NEXT_CHANGE``).
+without a save. The next such moment is kept in the cache (``SCHEDULE_KEY``, read with
+every hit); the first request after it purges what it changed, as a save would have
+(``process_due_changes``, asking ``settings.PAGE_CACHE_DUE_CHANGES``), and notes the next
+one (``settings.PAGE_CACHE_NEXT_CHANGE``). Saving a scheduled article notes its moment.
 
 Browsers and proxies revalidate every time (``Cache-Control: public, max-age=0,
 must-revalidate``) and get a 304 without a body while the page is unchanged.
@@ -48,7 +50,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.apps import apps
@@ -82,6 +84,9 @@ RENDER_LOCK_PREFIX = "pages:rendering:"
 DROPPED_PREFIX = "pages:dropped:"
 DROPPED_GENERATIONS = 32
 DROPPED_SECONDS = 120
+# When the next scheduled publish or unpublish comes, and until when they were processed.
+SCHEDULE_KEY = "pages:schedule"
+SCHEDULE_LOCK_KEY = "pages:schedule:lock"
 # Stored pages: this prefix and a hash of the URL (the entry format is part of the prefix).
 PAGE_KEY_PREFIX = "pages:page:v3:"
 # Headers of a stored page that are not kept: middleware outside this one adds them per
@@ -107,7 +112,7 @@ CONDITIONAL_HEADERS = (
 # A Vary on anything but these would need its own key; such responses are not stored.
 HANDLED_VARY = frozenset({"cookie", "accept-encoding"})
 PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate"
-# The moment of the next scheduled change is kept at most this long (it is per generation).
+# Small cached values without keys are kept at most this long by default.
 NEXT_CHANGE_SECONDS = 24 * 60 * 60
 
 
@@ -432,25 +437,49 @@ def _no_scheduled_changes(since: datetime) -> None:
     return None
 
 
-def next_scheduled_change(cache: BaseCache, generation: int, since: datetime) -> float | None:
-    """Return when (a timestamp) the next article appears or disappears after ``since``.
+def _no_due_changes(since: datetime, until: datetime) -> list:
+    return []
 
-    Kept in the cache per generation, so it costs one query per generation and process
-    group. A value computed for a later ``since`` than asked for is not reused: something
-    may have changed in between.
+
+# The next scheduled moment as last read from the cache (this process), or None.
+_schedule_seen: dict[str, float | None] = {"at": None}
+
+
+def process_due_changes(cache: BaseCache, schedule: dict | None) -> None:
+    """Purge what passed scheduled moments changed, and note when the next one comes.
+
+    Run by the request that first finds the noted moment passed (one at a time, under a
+    lock): the domain (``settings.PAGE_CACHE_DUE_CHANGES``) lists the keys each article
+    that appeared or disappeared since the last run affects, and they are purged (hard
+    for a disappearance), exactly as if it had been saved then. Pages are otherwise not
+    bounded by the next scheduled moment.
     """
-    key = f"pages:next-change:{generation}"
-    known = cache.get(key)
-    now = time.time()
-    reusable = known is not None and known["since"] <= since.timestamp()
-    if reusable and (known["at"] is None or known["at"] > now):
-        return known["at"]
-    moment = _compute_next_change(since)
-    at = moment.timestamp() if moment else None
-    timeout = NEXT_CHANGE_SECONDS if at is None else min(NEXT_CHANGE_SECONDS, at - now)
-    if timeout > 0:
-        cache.set(key, {"since": since.timestamp(), "at": at}, math.ceil(timeout))
-    return at
+    if not cache.add(SCHEDULE_LOCK_KEY, 1, 30):
+        return  # another request is at it
+    try:
+        now = timezone.now()
+        if schedule is not None:
+            since = datetime.fromtimestamp(schedule["since"], tz=UTC)
+            due = get_func("PAGE_CACHE_DUE_CHANGES", _no_due_changes)(since, now)
+            for keys, hard in due:
+                purge(keys, hard=hard)
+        moment = _compute_next_change(now)
+        at = moment.timestamp() if moment else None
+        cache.set(SCHEDULE_KEY, {"since": now.timestamp(), "at": at}, None)
+        _schedule_seen["at"] = at
+    finally:
+        cache.delete(SCHEDULE_LOCK_KEY)
+
+
+def schedule_changed(moment: datetime) -> None:
+    """Note that a page will change by itself at ``moment`` (an article was scheduled)."""
+    cache = page_cache()
+    try:
+        schedule = cache.get(SCHEDULE_KEY)
+        if schedule is not None and (schedule["at"] is None or moment.timestamp() < schedule["at"]):
+            cache.set(SCHEDULE_KEY, {**schedule, "at": moment.timestamp()}, None)
+    except Exception:
+        logger.exception("Could not note a scheduled change in the page cache")
 
 
 # The middleware -----------------------------------------------------------------------
@@ -593,7 +622,18 @@ def _lookup(
     if entry is not None and entry[1] > time.time():
         return _conditional(request, _from_entry(entry), entry[2], entry[3]), None
     stale_key = STALE_PREFIX + key
-    found = _read_many(cache, [GENERATION_KEY, EPOCH_KEY, key, stale_key])
+    names = [GENERATION_KEY, EPOCH_KEY, key, stale_key, SCHEDULE_KEY]
+    found = _read_many(cache, names)
+    schedule = found.get(SCHEDULE_KEY)
+    _schedule_seen["at"] = schedule["at"] if schedule is not None else None
+    if schedule is None:
+        request._page_schedule_missing = True  # noted when a page is stored
+    elif schedule["at"] is not None and schedule["at"] <= time.time():
+        # A scheduled article appeared or went: purge what it changed, then read again.
+        process_due_changes(cache, schedule)
+        found = _read_many(cache, names)
+        schedule = found.get(SCHEDULE_KEY)
+        _schedule_seen["at"] = schedule["at"] if schedule is not None else None
     generation, epoch, entry = found.get(GENERATION_KEY), found.get(EPOCH_KEY), found.get(key)
     if entry is not None and epoch is not None and entry[0] == epoch and entry[1] > time.time():
         local_copies.saw(generation, key, entry, cache)
@@ -692,8 +732,12 @@ def _from_entry(entry: tuple, state: str = "hit") -> HttpResponse:
 
 
 def _set_edge_lifetime(response: HttpResponseBase, valid_until: float) -> None:
-    """Tell an edge cache how long it may keep the page: until it would expire here."""
-    response["Surrogate-Control"] = f"max-age={max(0, int(valid_until - time.time()))}"
+    """Tell an edge cache how long it may keep the page: until it would expire here, and
+    no later than the next scheduled moment (the edge's copies are not purged then: no
+    request may reach Django to notice it)."""
+    at = _schedule_seen["at"]
+    until = valid_until if at is None else min(valid_until, at)
+    response["Surrogate-Control"] = f"max-age={max(0, int(until - time.time()))}"
 
 
 class PublicPageCacheMiddleware:
@@ -753,22 +797,20 @@ class PublicPageCacheMiddleware:
         response: HttpResponseBase,
     ) -> tuple[str, int]:
         """Give ``response`` its validators and store it under its dependency ``keys``
-        until the earliest of: the TTL, its own max-age, the next scheduled change.
+        until the earlier of: the TTL, its own max-age (scheduled moments purge it).
         Return its ETag and Last-Modified (also when it is not kept)."""
         rendered_at = started.timestamp()
         limits = [rendered_at + settings.PAGE_CACHE_SECONDS]
         max_age = get_max_age(response)
         if max_age is not None:
             limits.append(rendered_at + max_age)
-        try:
-            change = next_scheduled_change(cache, current_generation(cache), started)
-        except Exception:
-            logger.exception("Page cache unavailable; page not stored")
-            change = rendered_at  # not stored
-        if change is not None:
-            limits.append(change)
         valid_until = min(limits)
 
+        if getattr(request, "_page_schedule_missing", False):
+            try:
+                process_due_changes(cache, None)  # from now on, scheduled moments are watched
+            except Exception:
+                logger.exception("Page cache unavailable; scheduled moments not watched")
         header = getattr(settings, "PAGE_CACHE_KEY_HEADER", "")
         if header:
             # For an edge cache in front (newsroom.edge): the keys to purge this page by,

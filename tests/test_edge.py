@@ -9,10 +9,12 @@ import shutil
 import socket
 import subprocess
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import ArticleFactory, SectionFactory
@@ -173,3 +175,17 @@ def test_an_unpublished_story_is_gone_from_the_edge_at_once(edge, stories):
     assert fetch(edge, urls["works"]).status_code == 404
     assert "Bridge reopens" not in fetch(edge, urls["city"]).text
     assert edge_hits(edge, {"war": urls["war"], "world": urls["world"]}) == {"war", "world"}
+
+
+def test_a_scheduled_story_appears_at_the_edge_at_its_time(edge, stories):
+    urls = paths(stories)
+    ArticleFactory(
+        headline="Embargoed report",
+        section=stories["city"],
+        published_at=timezone.now() + timedelta(seconds=3),
+    )
+    warm(edge, {"city": urls["city"]})
+    assert "Embargoed report" not in fetch(edge, urls["city"]).text
+
+    # The edge keeps the page no longer than the scheduled moment, then asks again.
+    assert until(lambda: "Embargoed report" in fetch(edge, urls["city"]).text, seconds=8)

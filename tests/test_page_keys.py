@@ -422,3 +422,38 @@ def test_the_navigation_follows_a_section_rename_however_long_it_was_kept(client
         page = client.get(urls["war"]).content.decode()
 
     assert ">Kyiv<" in page
+
+
+def test_a_scheduled_story_appearing_purges_only_the_lists_it_enters(client, desk):
+    urls = pages(desk)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        ArticleFactory(
+            headline="Embargoed report",
+            section=desk["city"],
+            published_at=start + timedelta(minutes=5),
+        )
+        warm(client, urls)
+        traveller.shift(timedelta(minutes=6))
+        survivors = still_cached(client, urls)
+        city = client.get(urls["city"]).content.decode()
+
+    assert survivors == ALL - {"home", "city", "feed", "city feed", "sitemap"}
+    assert "Embargoed report" in city
+
+
+def test_an_unpublish_time_passing_takes_the_story_off_every_page_showing_it(client, desk):
+    urls = pages(desk)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        desk["works"].unpublish_at = start + timedelta(minutes=5)
+        desk["works"].save()
+        warm(client, urls)
+        traveller.shift(timedelta(minutes=6))
+        survivors = still_cached(client, urls)
+        works = client.get(urls["works"])
+        city = client.get(urls["city"]).content.decode()
+
+    assert survivors == ALL - SHOW_WORKS - {"sitemap"}
+    assert works.status_code == 404
+    assert "Bridge reopens" not in city

@@ -152,6 +152,8 @@ PAGE_CACHE_SECONDS = 600
 # The domain's answer to "when does a page next change by itself?" (a scheduled article
 # appears, an unpublish time passes): no stored page outlives that moment.
 PAGE_CACHE_NEXT_CHANGE = "articles.querysets.next_visibility_change"
+# ... and "what did the moments between two times change?": the keys to purge then.
+PAGE_CACHE_DUE_CHANGES = "articles.cachekeys.due_changes"
 # Rows of these models a page loads become its dependency keys ("articles.article:12"):
 # saving one purges the pages that showed it, and only those (newsroom.pagecache).
 PAGE_CACHE_TRACKED_MODELS = (
