@@ -62,8 +62,9 @@ class ListPlace:
 
     @property
     def concerns_readers(self) -> bool:
-        """Public now, or scheduled (the lists must expire when it appears)."""
-        return self.shown in (Visibility.PUBLIC, Visibility.SCHEDULED)
+        """Public now. (A scheduled article changes pages when its time comes:
+        ``due_changes``.)"""
+        return self.shown == Visibility.PUBLIC
 
 
 def lists_of(article: Article, section_ids: set[int]) -> set[str]:
@@ -85,11 +86,12 @@ def lists_of(article: Article, section_ids: set[int]) -> set[str]:
 def article_change(article: Article, before: ListPlace | None, after: ListPlace | None) -> set[str]:
     """Return the keys a save (``after``) or delete (``after`` None) of ``article`` affects.
 
-    - Not public before nor after, nor scheduled: nothing (a draft, a piece in review).
+    - Not public before nor after: nothing (a draft, a piece in review, one scheduled
+      for later: its time purges its lists then, ``due_changes``).
     - A public article edited in place: the pages that show it (its key: its page, and
       every list, teaser, related or neighbour link that loaded it), and the sitemaps.
-    - Published, unpublished, deleted, scheduled, moved to another section or time,
-      (un)featured: also the lists it enters or leaves.
+    - Published, unpublished, deleted, moved to another section or time, (un)featured:
+      also the lists it enters or leaves.
     """
     places = [place for place in (before, after) if place is not None]
     if not any(place.concerns_readers for place in places):

@@ -58,7 +58,7 @@ def article_deleted(sender, instance: Article, using=None, **kwargs) -> None:
 
 
 def _public_article(article_id: int) -> Article | None:
-    """Return the article if readers may see it now or it is scheduled, else None."""
+    """Return the article if readers may see it now, else None."""
     article = Article.objects.filter(pk=article_id).first()
     if article is None or not ListPlace.of(article).concerns_readers:
         return None
