@@ -96,12 +96,18 @@ def parse_wrk(output: str) -> dict:
         "bytes_per_response": round(raw["bytes"] / raw["requests"]) if raw["requests"] else 0,
         "errors": errors,
         "error_count": socket_errors + max(errors["status"], errors["non_2xx_3xx"]),
-        **(
-            {"hit_rate": round(raw["hits"] / raw["answers"], 3) if raw["answers"] else 0.0}
-            if "hits" in raw
-            else {}
-        ),
+        **_hit_rate(output),
     }
+
+
+def _hit_rate(output: str) -> dict:
+    """Return the page-cache hit rate of a bench/wrk-desk.lua run ({} for bench/wrk.lua)."""
+    match = re.search(r"^BENCH_HITS (\{.*\})\s*$", output, re.MULTILINE)
+    if not match:
+        return {}
+    counts = json.loads(match[1])
+    answers = counts["answers"]
+    return {"hit_rate": round(counts["hits"] / answers, 3) if answers else 0.0}
 
 
 def with_ratios(rows: dict[str, dict]) -> dict[str, dict]:
