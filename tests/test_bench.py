@@ -212,3 +212,23 @@ def test_the_scaling_run_reports_how_latency_grows():
     assert "met  article p99 growth ×1.2 (latency)" in targets
     assert "MISS tag p99 growth ×5.0 (latency)" in targets
     assert "Scaling (latency)" in run.format_scale(growth, "latency")
+
+
+def test_the_busy_desk_reports_the_hit_rate_and_each_row_against_quiet():
+    assert run.parse_wrk(WRK_OUTPUT + 'BENCH_HITS {"hits":7115,"answers":7490}\n')["hit_rate"] == (
+        0.95
+    )
+    assert "hit_rate" not in run.parse_wrk(WRK_OUTPUT)
+    rows = {
+        "quiet": {"rps": 4000.0, "p99_ms": 5.0, "hit_rate": 1.0},
+        "5 draft saves/s": {"rps": 3900.0, "p99_ms": 6.0, "hit_rate": 1.0},
+        "1 published save/s": {"rps": 3000.0, "p99_ms": 25.0, "hit_rate": 0.99},
+        "5 published saves/s": {"rps": 1600.0, "p99_ms": 50.0, "hit_rate": 0.9},
+    }
+    for row in rows.values():
+        row["rps_x_quiet"] = round(row["rps"] / 4000.0, 3)
+        row["p99_x_quiet"] = round(row["p99_ms"] / 5.0, 2)
+    targets = run.check_targets({"busy_desk": rows}, None)
+    assert any(line.startswith("met  busy desk, 5 draft saves/s") for line in targets)
+    assert any(line.startswith("MISS busy desk, 5 published saves/s") for line in targets)
+    assert "5 published saves/s" in run.format_desk(rows, "T")
