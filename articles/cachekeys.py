@@ -69,18 +69,24 @@ class ListPlace:
 
 def lists_of(article: Article, section_ids: set[int]) -> set[str]:
     """Return the list keys of ``article``'s lists: all, its sections, its tags, its authors."""
-    tag_ids = article.tags.through.objects.filter(content_object=article.pk).values_list(
-        "tag_id", flat=True
-    )
-    author_ids = article.bylines.model.objects.filter(article=article.pk).values_list(
-        "author_id", flat=True
-    )
-    return {
-        LIST_ALL,
-        *(section_list(pk) for pk in section_ids if pk is not None),
-        *(tag_list(pk) for pk in tag_ids),
-        *(author_list(pk) for pk in author_ids),
-    }
+    return {*_lists_of_many([article])[article.pk], *map(section_list, section_ids - {None})}
+
+
+def _lists_of_many(articles: list[Article]) -> dict[int, set[str]]:
+    """Return each article's keys of the site's, its section's, tags' and authors' lists.
+
+    Two queries whatever the number of articles: their tags, and their bylines.
+    """
+    lists = {article.pk: {LIST_ALL, section_list(article.section_id)} for article in articles}
+    if not articles:
+        return lists
+    tagged = Article.tags.through.objects.filter(content_object__in=list(lists))
+    for article_id, tag_id in tagged.values_list("content_object", "tag_id"):
+        lists[article_id].add(tag_list(tag_id))
+    bylines = Article.bylines.rel.related_model.objects.filter(article__in=list(lists))
+    for article_id, author_id in bylines.values_list("article", "author_id"):
+        lists[article_id].add(author_list(author_id))
+    return lists
 
 
 def article_change(article: Article, before: ListPlace | None, after: ListPlace | None) -> set[str]:
@@ -123,9 +129,10 @@ def due_changes(since: datetime, until: datetime) -> list[tuple[set[str], bool]]
         (Article.objects.appeared_between(since, until), False),
         (Article.objects.disappeared_between(since, until), True),
     ):
+        articles = list(articles)
+        lists = _lists_of_many(articles)
         for article in articles:
-            keys = {instance_key(article), SITEMAPS, *lists_of(article, {article.section_id})}
-            changes.append((keys, hard))
+            changes.append(({instance_key(article), SITEMAPS, *lists[article.pk]}, hard))
     return changes
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.utils import timezone
 
@@ -14,18 +14,24 @@ from photos.services import (
     rights_problem,
 )
 
-if TYPE_CHECKING:
-    from .models import Article
+
+class Illustrated(Protocol):
+    """What these rules read of an article (``models.py`` imports this module)."""
+
+    pk: int | None
+    body: str
+    lead_photo_id: int | None
+    lead_photo: Photo | None
 
 
-def inline_photos(article: Article) -> list[Photo]:
+def inline_photos(article: Illustrated) -> list[Photo]:
     """Return the library photos used in the article's body, in order of appearance."""
     names = body_image_names(article.body)
     by_name = photos_by_image_name(names)
     return [by_name[name] for name in names if name in by_name]
 
 
-def _photos_of(article: Article) -> list[tuple[str, Photo]]:
+def _photos_of(article: Illustrated) -> list[tuple[str, Photo]]:
     """Return the article's lead photo and inline photos with their role, each photo once."""
     photos: list[tuple[str, Photo]] = []
     if article.lead_photo_id:
@@ -38,7 +44,7 @@ def _photos_of(article: Article) -> list[tuple[str, Photo]]:
     return photos
 
 
-def publication_problems(article: Article) -> list[str]:
+def publication_problems(article: Illustrated) -> list[str]:
     """Return why ``article`` may not be published yet (photos without credit or alt text)."""
     problems = []
     for role, photo in _photos_of(article):
@@ -55,7 +61,7 @@ def publication_problems(article: Article) -> list[str]:
     return problems
 
 
-def rights_warnings(article: Article, days: int = RIGHTS_WARNING_DAYS) -> list[str]:
+def rights_warnings(article: Illustrated, days: int = RIGHTS_WARNING_DAYS) -> list[str]:
     """Return a warning per photo of ``article`` whose rights expired or expire within ``days``."""
     today = timezone.localdate()
     warnings = []

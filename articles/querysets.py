@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.apps import apps
 from django.conf import settings
@@ -45,7 +45,14 @@ from .sql import newest_linked_sql, pk_in_any
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-    from .models import Article
+
+class Scheduled(Protocol):
+    """What the visibility rule reads of an article (``models.py`` imports this module)."""
+
+    status: str
+    published_at: datetime | None
+    unpublish_at: datetime | None
+
 
 PUBLISHED = "published"  # Article.Status.PUBLISHED
 # How many teasers each section's block on the home page shows.
@@ -95,7 +102,7 @@ class Visibility(enum.StrEnum):
     HIDDEN = "hidden"  # draft, in review or unpublished
 
 
-def visibility(article: Article, now: datetime | None = None) -> Visibility:
+def visibility(article: Scheduled, now: datetime | None = None) -> Visibility:
     """Return whether ``article`` is public now, the same rule as ``visible_condition``."""
     if article.status != PUBLISHED or article.published_at is None:
         return Visibility.HIDDEN
@@ -205,7 +212,7 @@ class ArticleQuerySet(models.QuerySet):
             return self.filter(Exists(links.filter(**{field: OuterRef("pk")})))
         return self.filter(pk__in=links.values(field))
 
-    def home_lead(self) -> Article | None:
+    def home_lead(self) -> models.Model | None:
         """Return the lead story among these: the newest featured article, else the newest.
 
         One query: both candidates are LIMIT 1 subqueries read off an index, so the cost
@@ -244,8 +251,8 @@ class ArticleQuerySet(models.QuerySet):
 
 
 def related_and_neighbours(
-    article: Article, count: int = RELATED_COUNT
-) -> tuple[list[Article], Article | None, Article | None]:
+    article: models.Model, count: int = RELATED_COUNT
+) -> tuple[list[models.Model], models.Model | None, models.Model | None]:
     """Return the related articles, and the previous (older) and next (newer) in the section.
 
     One query for all three. Related: among each of its tags' newest articles, those

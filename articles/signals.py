@@ -57,17 +57,24 @@ def article_deleted(sender, instance: Article, using=None, **kwargs) -> None:
     purge(getattr(instance, "_keys_after_delete", ()), using, hard=True)
 
 
-def _public_article(article_id: int) -> Article | None:
-    """Return the article if readers may see it now, else None."""
-    article = Article.objects.filter(pk=article_id).first()
-    if article is None or not ListPlace.of(article).concerns_readers:
+def _public_article(row, field: str) -> Article | None:
+    """Return the article ``row`` belongs to if readers may see it now, else None.
+
+    The article the caller already holds (an inline form's, ``row.article = …``) is used
+    as it is: saving a byline or a tag row costs no query for it.
+    """
+    try:
+        article = getattr(row, field)
+    except Article.DoesNotExist:
+        return None  # deleted with the article
+    if not ListPlace.of(article).concerns_readers:
         return None
     return article
 
 
 def byline_changed(sender, instance: ArticleAuthor, using=None, **kwargs) -> None:
     """A byline added, moved or removed: the article's pages and the author's list."""
-    article = _public_article(instance.article_id)
+    article = _public_article(instance, "article")
     if article is not None:
         keys = {instance_key(article), cachekeys.author_list(instance.author_id)}
         purge(keys, using)
@@ -75,7 +82,7 @@ def byline_changed(sender, instance: ArticleAuthor, using=None, **kwargs) -> Non
 
 def tagging_changed(sender, instance: TaggedArticle, using=None, **kwargs) -> None:
     """A tag put on or taken off an article: the article's pages and the tag's list."""
-    article = _public_article(instance.content_object_id)
+    article = _public_article(instance, "content_object")
     if article is not None:
         purge({instance_key(article), cachekeys.tag_list(instance.tag_id)}, using)
 
@@ -94,7 +101,7 @@ def relations_changed(sender, instance, action: str, pk_set=None, using=None, **
     if not action.startswith("post_"):
         return
     ids = set(pk_set or ()) | getattr(instance, "_cleared_ids", set())
-    if _public_article(instance.pk) is None:
+    if not ListPlace.of(instance).concerns_readers:
         return
     list_key = cachekeys.tag_list if sender is TaggedArticle else cachekeys.author_list
     purge({instance_key(instance), *(list_key(pk) for pk in ids)}, using)
@@ -110,7 +117,7 @@ def _other_field(through) -> str:
 
 def note_changed(sender, instance: ArticleNote, using=None, **kwargs) -> None:
     """A correction or update note: the article's page (notes show only there)."""
-    article = _public_article(instance.article_id)
+    article = _public_article(instance, "article")
     if article is not None:
         purge({instance_key(article)}, using)
 

@@ -113,7 +113,7 @@ CONDITIONAL_HEADERS = (
 HANDLED_VARY = frozenset({"cookie", "accept-encoding"})
 PUBLIC_CACHE_CONTROL = "public, max-age=0, must-revalidate"
 # Small cached values without keys are kept at most this long by default.
-NEXT_CHANGE_SECONDS = 24 * 60 * 60
+VALUE_SECONDS = 24 * 60 * 60
 
 
 def page_cache() -> BaseCache:
@@ -151,7 +151,7 @@ def cached_value(
     compute: Callable[[], Any],
     *,
     keys: Iterable[str] = (),
-    seconds: int = NEXT_CHANGE_SECONDS,
+    seconds: int = VALUE_SECONDS,
     page_depends: bool = True,
 ) -> Any:
     """Return ``compute()``, kept in the page cache until one of ``keys`` is purged.

@@ -5,10 +5,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError, features
 
@@ -24,6 +26,24 @@ ALLOWED_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif", *(("avif",) if AVIF_S
 KNOWN_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "gif", "avif")
 EXTENSION_OF_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
 _FORMAT_LABELS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF", "AVIF": "AVIF"}
+
+
+class PhotoRecord(Protocol):
+    """What the file pipeline reads and writes of a library photo (``photos.models.Photo``).
+
+    The pipeline is below the model (``Photo.save()`` calls it), so it names this shape
+    rather than importing the model.
+    """
+
+    pk: Any
+    image: ImageFieldFile
+    width: int | None
+    height: int | None
+    focal_x: float
+    focal_y: float
+    renditions: dict[str, Any]
+    _meta: Any
+
 
 # What Pillow's decoders raise on malformed or cut data.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)

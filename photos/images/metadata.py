@@ -7,20 +7,17 @@ drops it) and fills a photo's empty fields only: never what an editor typed.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.etree import ElementTree
 
 from PIL import ExifTags, Image, IptcImagePlugin
 
-from .checks import DECODE_ERRORS
+from .checks import DECODE_ERRORS, PhotoRecord
 
 try:  # Pillow's own getxmp() needs defusedxml; without it we parse the packet ourselves.
     from defusedxml import ElementTree as XmlParser
 except ImportError:  # pragma: no cover - depends on the environment
     XmlParser = ElementTree
-
-if TYPE_CHECKING:
-    from photos.models import Photo
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -230,7 +227,7 @@ def read_metadata(image: Image.Image) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value}
 
 
-def apply_metadata(photo: Photo, metadata: dict[str, Any]) -> list[str]:
+def apply_metadata(photo: PhotoRecord, metadata: dict[str, Any]) -> list[str]:
     """Fill the photo's empty fields from ``metadata``; return the names of the fields set.
 
     Never overwrites what an editor typed; values are cut to the field's max_length.

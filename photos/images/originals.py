@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,11 +17,8 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from PIL import ExifTags, Image, ImageCms, ImageOps, ImageSequence
 
-from .checks import EXTENSION_OF_FORMAT, format_of, is_animation, open_image
+from .checks import EXTENSION_OF_FORMAT, PhotoRecord, format_of, is_animation, open_image
 from .metadata import apply_metadata, read_metadata
-
-if TYPE_CHECKING:
-    from photos.models import Photo
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +193,7 @@ def prepare_upload(file: File) -> tuple[ContentFile, dict[str, Any]]:
     return ContentFile(data, name=f"{stem}.{EXTENSION_OF_FORMAT[fmt]}"), metadata
 
 
-def prepare_photo_file(photo: Photo) -> list[str]:
+def prepare_photo_file(photo: PhotoRecord) -> list[str]:
     """Replace the photo's new, not yet stored file by its safe version; prefill empty fields.
 
     Returns the names of the fields changed (for ``save(update_fields=…)``). Width and
@@ -207,7 +204,7 @@ def prepare_photo_file(photo: Photo) -> list[str]:
     return ["image", "width", "height", *apply_metadata(photo, metadata)]
 
 
-def sanitize_stored_file(photo: Photo) -> list[str]:
+def sanitize_stored_file(photo: PhotoRecord) -> list[str]:
     """Make a file stored by another path than ``Photo.save()`` safe, in place if needed.
 
     Some code stores the file first (``photo.image.save(…)``, the demo loader): it is

@@ -28,13 +28,12 @@ from PIL import ExifTags, Image, ImageOps
 
 from newsroom.pagecache import instance_key, purge
 
-from .checks import format_of, is_animation, open_image
+from .checks import PhotoRecord, format_of, is_animation, open_image
 from .originals import to_srgb
 
 if TYPE_CHECKING:
     from django.core.files.storage import Storage
 
-    from photos.models import Photo
 
 logger = logging.getLogger(__name__)
 
@@ -178,11 +177,11 @@ def render_renditions(
     return result
 
 
-def _focal(photo: Photo) -> list[float]:
+def _focal(photo: PhotoRecord) -> list[float]:
     return [round(float(photo.focal_x), 4), round(float(photo.focal_y), 4)]
 
 
-def rendition_state(photo: Photo) -> str:
+def rendition_state(photo: PhotoRecord) -> str:
     """Return "current", "crops" (focal point moved) or "missing" (none, stale or old)."""
     if not photo.image:
         return "current"
@@ -194,7 +193,7 @@ def rendition_state(photo: Photo) -> str:
     return "current"
 
 
-def rendition_files(photo: Photo) -> dict[str, dict[str, Any]]:
+def rendition_files(photo: PhotoRecord) -> dict[str, dict[str, Any]]:
     """Return the photo's rendition files if they were made from its current image, else {}."""
     record = photo.renditions or {}
     if not photo.image or record.get("source") != photo.image.name:
@@ -223,13 +222,13 @@ def delete_files(storage: Storage, names: Iterable[str]) -> None:
             logger.warning("Could not delete %s: %s", name, exc)
 
 
-def _rendition_name(photo: Photo, key: str, token: str) -> str:
+def _rendition_name(photo: PhotoRecord, key: str, token: str) -> str:
     stem = re.sub(r"[^\w-]+", "-", PurePosixPath(photo.image.name).stem)[:40].strip("-")
     key_stem, ext = key.rsplit(".", 1)
     return f"{RENDITIONS_DIR}/{photo.pk}/{stem or 'photo'}-{key_stem}-{token}.{ext}"
 
 
-def build_renditions(photo: Photo, *, crops_only: bool = False) -> dict[str, Any]:
+def build_renditions(photo: PhotoRecord, *, crops_only: bool = False) -> dict[str, Any]:
     """Make and store the photo's renditions, record them with one UPDATE, return the record.
 
     ``crops_only`` keeps the resized copies and remakes the crops (the focal point
@@ -271,7 +270,7 @@ def build_renditions(photo: Photo, *, crops_only: bool = False) -> dict[str, Any
     return record
 
 
-def ensure_renditions(photo: Photo, *, force: bool = False) -> str:
+def ensure_renditions(photo: PhotoRecord, *, force: bool = False) -> str:
     """Build the photo's renditions if missing or stale; return what was done.
 
     "current" (nothing to do), "built", "crops" (only the crops were remade) or
@@ -288,7 +287,7 @@ def ensure_renditions(photo: Photo, *, force: bool = False) -> str:
     return "crops" if state == "crops" else "built"
 
 
-def schedule_renditions(photo: Photo, using: str | None = None) -> None:
+def schedule_renditions(photo: PhotoRecord, using: str | None = None) -> None:
     """Build the photo's missing or stale renditions once the current transaction commits."""
     if rendition_state(photo) != "current":
         transaction.on_commit(partial(ensure_renditions, photo), using=using)
@@ -301,7 +300,7 @@ class Source:
     height: int
 
 
-def rendition_sources(photo: Photo, kind: str = "w", ext: str = "webp") -> list[Source]:
+def rendition_sources(photo: PhotoRecord, kind: str = "w", ext: str = "webp") -> list[Source]:
     """Return the photo's renditions of a kind ("w" resized, "thumb" crops), narrowest first.
 
     Reads ``photo.renditions`` only: no query, no storage call.
@@ -316,13 +315,13 @@ def rendition_sources(photo: Photo, kind: str = "w", ext: str = "webp") -> list[
     return sorted(sources, key=lambda source: source.width)
 
 
-def rendition_url(photo: Photo, key: str) -> str:
+def rendition_url(photo: PhotoRecord, key: str) -> str:
     """Return the URL of one rendition ("card.jpg", "w640.webp"…), else of the original."""
     item = rendition_files(photo).get(key)
     return photo.image.storage.url(item["name"]) if item else photo.image.url
 
 
-def card_image(photo: Photo) -> tuple[str, int | None, int | None, bool]:
+def card_image(photo: PhotoRecord) -> tuple[str, int | None, int | None, bool]:
     """Return the image a shared link or a feed shows: (url, width, height, is_card).
 
     The 1200×630 social card, else (renditions not made yet) the original with its own
@@ -334,7 +333,7 @@ def card_image(photo: Photo) -> tuple[str, int | None, int | None, bool]:
     return photo.image.url, photo.width, photo.height, False
 
 
-def thumbnail_url(photo: Photo, width: int = 480) -> str:
+def thumbnail_url(photo: PhotoRecord, width: int = 480) -> str:
     """Return the URL of the narrowest 3:2 JPEG crop at least ``width`` wide, else the original."""
     thumbs = rendition_sources(photo, "thumb", "jpg")
     for thumb in thumbs:
@@ -343,7 +342,7 @@ def thumbnail_url(photo: Photo, width: int = 480) -> str:
     return thumbs[-1].url if thumbs else photo.image.url
 
 
-def delete_photo_files(sender, instance: Photo, using: str | None = None, **kwargs) -> None:
+def delete_photo_files(sender, instance: PhotoRecord, using: str | None = None, **kwargs) -> None:
     """Delete a deleted photo's original and renditions once the deletion commits.
 
     The original stays if another photo row still points at the same file.
