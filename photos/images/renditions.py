@@ -16,12 +16,13 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
 from django.db.models.signals import post_delete
 from PIL import ExifTags, Image, ImageOps
@@ -293,6 +294,23 @@ def schedule_renditions(photo: PhotoRecord, using: str | None = None) -> None:
         transaction.on_commit(partial(ensure_renditions, photo), using=using)
 
 
+@lru_cache(maxsize=16384)
+def _filesystem_url(storage: FileSystemStorage, base_url: str, name: str) -> str:
+    return storage.url(name)
+
+
+def file_url(storage: Storage, name: str) -> str:
+    """Return ``storage.url(name)``, remembered when the storage's URLs are fixed.
+
+    A file system storage's URL is its base URL joined with the name: the same answer
+    every time, so it is computed once per name (a home page asks for a few hundred).
+    Other storages may sign or expire their URLs, so they are always asked.
+    """
+    if getattr(storage.url, "__func__", None) is FileSystemStorage.url:
+        return _filesystem_url(storage, storage.base_url, name)
+    return storage.url(name)
+
+
 @dataclass(frozen=True)
 class Source:
     url: str
@@ -311,14 +329,14 @@ def rendition_sources(photo: PhotoRecord, kind: str = "w", ext: str = "webp") ->
     for key, item in rendition_files(photo).items():
         stem, _, extension = key.rpartition(".")
         if extension == ext and stem.startswith(prefix) and stem[len(prefix) :].isdigit():
-            sources.append(Source(storage.url(item["name"]), item["width"], item["height"]))
+            sources.append(Source(file_url(storage, item["name"]), item["width"], item["height"]))
     return sorted(sources, key=lambda source: source.width)
 
 
 def rendition_url(photo: PhotoRecord, key: str) -> str:
     """Return the URL of one rendition ("card.jpg", "w640.webp"…), else of the original."""
     item = rendition_files(photo).get(key)
-    return photo.image.storage.url(item["name"]) if item else photo.image.url
+    return file_url(photo.image.storage, item["name"]) if item else photo.image.url
 
 
 def card_image(photo: PhotoRecord) -> tuple[str, int | None, int | None, bool]:
@@ -329,7 +347,7 @@ def card_image(photo: PhotoRecord) -> tuple[str, int | None, int | None, bool]:
     """
     card = rendition_files(photo).get("card.jpg")
     if card:
-        return photo.image.storage.url(card["name"]), card["width"], card["height"], True
+        return file_url(photo.image.storage, card["name"]), card["width"], card["height"], True
     return photo.image.url, photo.width, photo.height, False
 
 
