@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsroom.pagecache import cached_value, instance_key
+from newsroom.pagecache import cached_value, cached_values, instance_key
 
 from .models import Article, Section
-from .querysets import Visibility, visibility
+from .querysets import Visibility, related_and_neighbours, visibility
 
 # Home, the site's feeds, search results and the sitemaps: every public article.
 LIST_ALL = "articles:list:all"
@@ -26,6 +26,37 @@ SECTIONS = "articles:sections"
 def navigation_sections() -> list[Section]:
     """Return every section in order, for the navigation (one query until one changes)."""
     return cached_value("section-nav", lambda: list(Section.objects.all()), keys=(SECTIONS,))
+
+
+def kept_related_and_neighbours(
+    article: Article,
+) -> tuple[list[Article], Article | None, Article | None]:
+    """Return ``related_and_neighbours(article)``, its choice kept until a list it drew on changes.
+
+    Choosing (a query weighing every candidate's shared tags) costs several times more
+    than fetching the chosen. The choice, as primary keys, is kept until the article
+    changes or an article enters or leaves its section or one of its tags (their list
+    keys are purged then); the chosen teasers are fetched fresh each time, so an edit to
+    one shows and one taken down drops out at once. The page does not depend on those
+    lists: like the page, the choice is otherwise as old as ``PAGE_CACHE_SECONDS`` at most.
+    """
+    tag_ids = [tag.pk for tag in article.tags.all()]  # prefetched by with_related()
+    chosen: dict[str, tuple] = {}
+
+    def choose(missing: list[str]) -> dict[str, tuple[list[int], int | None, int | None]]:
+        related, previous, next_ = related_and_neighbours(article)
+        chosen["rows"] = (related, previous, next_)
+        pks = [other.pk for other in related]
+        return {missing[0]: (pks, getattr(previous, "pk", None), getattr(next_, "pk", None))}
+
+    keys = {instance_key(article), section_list(article.section_id), *map(tag_list, tag_ids)}
+    name = f"related:{article.pk}"
+    pks, previous_pk, next_pk = cached_values({name: keys}, choose, page_depends=False)[name]
+    if "rows" in chosen:
+        return chosen["rows"]
+    wanted = [*pks, previous_pk, next_pk]
+    found = Article.objects.published().teasers(bylines=False).in_bulk([pk for pk in wanted if pk])
+    return [found[pk] for pk in pks if pk in found], found.get(previous_pk), found.get(next_pk)
 
 
 def section_list(pk: int) -> str:

@@ -48,7 +48,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -164,35 +164,67 @@ def cached_value(
     estimate, such as a count used to plan a query). ``invalidate_pages`` drops every
     value too.
     """
-    keys = frozenset(keys)
+    found = cached_values(
+        {name: keys},
+        lambda missing: {name: compute()},
+        seconds=seconds,
+        page_depends=page_depends,
+    )
+    return found[name]
+
+
+def cached_values(
+    wanted: Mapping[str, Iterable[str]],
+    compute: Callable[[list[str]], Mapping[str, Any]],
+    *,
+    seconds: int = VALUE_SECONDS,
+    page_depends: bool = True,
+) -> dict[str, Any]:
+    """Return the values named in ``wanted`` (name -> its keys), computing only the missing.
+
+    ``cached_value`` for many values in one round trip: ``compute(missing_names)``
+    returns the missing values by name, and each is kept until one of its own keys is
+    purged (a list's teasers, each under its article's keys).
+    """
+    wanted = {name: frozenset(keys) for name, keys in wanted.items()}
     if page_depends:
-        depends_on(*keys)
-    name = VALUE_PREFIX + name
+        depends_on(*(key for keys in wanted.values() for key in keys))
+    names = {VALUE_PREFIX + name: name for name in wanted}
     try:
         cache = page_cache()
-        found = cache.get_many([EPOCH_KEY, name])
-        epoch, entry = found.get(EPOCH_KEY), found.get(name)
-        if entry is not None and epoch is not None and entry[0] == epoch:
-            return entry[1]
+        found = cache.get_many([EPOCH_KEY, *names])
+        epoch = found.pop(EPOCH_KEY, None)
+        values = {names[stored]: entry[1] for stored, entry in found.items() if entry[0] == epoch}
         epoch = epoch if epoch is not None else current_epoch(cache)
     except Exception:
-        logger.exception("Could not read %s from the page cache", name)
-        return compute()
+        logger.exception("Could not read %s from the page cache", ", ".join(wanted))
+        return dict(compute(list(wanted)))
+    missing = [name for name in wanted if name not in values]
+    if not missing:
+        return values
     started = time.time()
-    value = compute()
+    computed = dict(compute(missing))
+    values.update(computed)
     try:
         # As a page is stored: indexed, stored, then dropped if purged meanwhile.
-        if keys:
-            key_index(cache).add(name, keys, _index_timeout())
+        keyed = {VALUE_PREFIX + name: wanted[name] for name in computed if wanted[name]}
+        if keyed:
+            key_index(cache).add_many(keyed, _index_timeout())
             # Never outliving its index entries, or a purge could no longer find it.
             seconds = min(seconds, int(settings.PAGE_CACHE_SECONDS))
-        cache.set(name, (epoch, value), seconds)
-        purged = cache.get_many([PURGED_PREFIX + key for key in keys]) if keys else {}
-        if any(moment > started for moment in purged.values()):
-            cache.delete(name)
+        cache.set_many(
+            {VALUE_PREFIX + name: (epoch, value) for name, value in computed.items()}, seconds
+        )
+        every_key = {key for keys in keyed.values() for key in keys}
+        purged = cache.get_many([PURGED_PREFIX + key for key in every_key]) if every_key else {}
+        late = {
+            name.removeprefix(PURGED_PREFIX) for name, moment in purged.items() if moment > started
+        }
+        if late:
+            cache.delete_many([stored for stored, keys in keyed.items() if keys & late])
     except Exception:
-        logger.exception("Could not keep %s in the page cache", name)
-    return value
+        logger.exception("Could not keep %s in the page cache", ", ".join(computed))
+    return values
 
 
 def _bump(cache: BaseCache, key: str) -> int:
@@ -308,6 +340,11 @@ class KeyIndex:
             found = self.cache.get_many(names)
             self.cache.set_many({name: {*found.get(name, ()), page_key} for name in names}, timeout)
 
+    def add_many(self, entries: Mapping[str, Iterable[str]], timeout: int) -> None:
+        """Index each stored name of ``entries`` under its keys."""
+        for page_key, keys in entries.items():
+            self.add(page_key, keys, timeout)
+
     def pages(self, keys: Iterable[str], *, remove: bool) -> set[str]:
         """Return the pages carrying any of ``keys``; with ``remove``, forget the keys."""
         names = [INDEX_PREFIX + key for key in keys]
@@ -328,11 +365,15 @@ class RedisKeyIndex(KeyIndex):
         return self.cache.make_and_validate_key(INDEX_PREFIX + key)
 
     def add(self, page_key: str, keys: Iterable[str], timeout: int) -> None:
+        self.add_many({page_key: keys}, timeout)
+
+    def add_many(self, entries: Mapping[str, Iterable[str]], timeout: int) -> None:
         pipe = self._client().pipeline(transaction=False)
-        for key in keys:
-            name = self._name(key)
-            pipe.sadd(name, page_key)
-            pipe.expire(name, timeout)
+        for page_key, keys in entries.items():
+            for key in keys:
+                name = self._name(key)
+                pipe.sadd(name, page_key)
+                pipe.expire(name, timeout)
         pipe.execute()
 
     def pages(self, keys: Iterable[str], *, remove: bool) -> set[str]:

@@ -26,7 +26,7 @@ from articles.models import (
     Section,
     TaggedArticle,
 )
-from articles.querysets import bylines_prefetch, related_and_neighbours
+from articles.querysets import bylines_prefetch
 from newsroom.pagecache import depends_on
 from public.pagination import ArchivePaginator
 from public.search import highlight
@@ -243,9 +243,8 @@ class ArticleDetailView(DetailView):
             article.seo_description or article.dek or article.headline
         )
         if article.is_public:
-            context["related"], context["previous"], context["next"] = related_and_neighbours(
-                article
-            )
+            related = cachekeys.kept_related_and_neighbours(article)
+            context["related"], context["previous"], context["next"] = related
         return context
 
     def render_to_response(self, context, **response_kwargs) -> HttpResponse:

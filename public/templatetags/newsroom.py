@@ -16,6 +16,7 @@ from articles import cachekeys
 from articles.models import Author
 from photos import images
 from public import body as article_body
+from public.teasers import render_teasers
 
 register = template.Library()
 
@@ -158,6 +159,12 @@ def photo_img(
         "sizes": sizes,
     }
     return mark_safe(f"<picture><source {_html_attributes(source)}>{html}</picture>")
+
+
+@register.simple_tag
+def teasers(articles, *, level: int = 2, compact: bool = False, hide_section: bool = False):
+    """Return the teasers of ``articles`` as ``<li>`` items (includes/article_list.html)."""
+    return render_teasers(articles, level=level, compact=compact, hide_section=hide_section)
 
 
 # Inline photos fill the text column (--measure, 40rem) or the screen below it.
