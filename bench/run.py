@@ -1,9 +1,10 @@
 """The benchmark runner (make bench): fill, serve with gunicorn, load with wrk, print, save.
 
-``python -m bench.run [--articles N] [--scale 1000,10000,100000]``. The database is a
+``python -m bench.run [--articles N | --demo] [--scale 1000,10000,100000]``. The database is a
 separate one: ``bench/data/bench-<N>.sqlite3`` by default, or the PostgreSQL database of
 ``DATABASE_URL`` when that is set (``<name>_<N>`` for each size of a scaling run). A
-database already holding N articles is reused; anything else is made again.
+database already holding N articles is reused; anything else is made again. ``--demo``
+serves ``make run``'s demo newsroom (``seed_demo``) instead, in ``bench-demo.sqlite3``.
 
 For each run: ``python -m bench.probe`` (in-process, page cache off) writes the URL lists
 and counts SQL queries per request; then the production server (gunicorn, the prod
@@ -12,7 +13,9 @@ twice: page cache off ("uncached": every request renders) and on ("cached": ever
 requested once first). wrk loads each page kind for ``--duration`` seconds, rotating
 over its URL list (bench/wrk.lua), and the floor views in the same server; with the page
 cache off, also at one connection per worker ("latency": no request waits in a queue,
-so p99 is the page's own cost). Then a soak:
+so p99 is the page's own cost). Each row also gives the workers' CPU time per request
+("cpu ms": user and system time of the gunicorn workers, from /proc, over wrk's
+requests), the server's cost of a page whatever the machine's other load. Then a soak:
 ``--soak`` seconds at 64 connections over all kinds mixed, workers' memory read before
 and after. Then the *busy desk*: readers over the page kinds mixed while an editor
 process (bench/desk.py) saves at a set rate — quiet, 5 draft saves/s, 1 and 5 published
@@ -157,7 +160,7 @@ def format_table(rows: dict[str, dict], probe: dict[str, dict], title: str) -> s
     """Return one mode's results as a text table."""
     header = (
         f"{'page':<15}{'req/s':>9}{'×tmpl':>7}{'×hello':>7}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'p99×tmpl':>9}{'queries':>9}{'bytes':>9}{'errors':>8}"
+        f"{'p99×tmpl':>9}{'cpu ms':>8}{'queries':>9}{'bytes':>9}{'errors':>8}"
     )
     lines = [title, header, "-" * len(header)]
     for kind in (*FLOOR_KINDS, *PAGE_KINDS):
@@ -171,7 +174,7 @@ def format_table(rows: dict[str, dict], probe: dict[str, dict], title: str) -> s
         lines.append(
             f"{kind:<15}{row['rps']:>9.0f}{row.get('rps_x_template', 0):>7.2f}"
             f"{row.get('rps_x_hello', 0):>7.2f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
-            f"{row.get('p99_x_template', 0):>9.1f}{queries:>9}"
+            f"{row.get('p99_x_template', 0):>9.1f}{row.get('cpu_ms', 0):>8.2f}{queries:>9}"
             f"{measured.get('bytes', row.get('bytes_per_response', 0)):>9}"
             f"{row.get('error_count', 0):>8}"
         )
@@ -203,16 +206,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def size_label(articles: int) -> str:
+    """Return how a run is named: its number of articles, or "demo" (0: the demo newsroom)."""
+    return str(articles) if articles else "demo"
+
+
 def database_url(articles: int, scaled: bool) -> str:
-    """Return the benchmark database's URL for ``articles`` articles."""
+    """Return the benchmark database's URL for ``articles`` articles (0: the demo newsroom)."""
     configured = os.environ.get("DATABASE_URL", "")
     if not configured:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{DATA_DIR / f'bench-{articles}.sqlite3'}"
-    if not scaled:
+        return f"sqlite:///{DATA_DIR / f'bench-{size_label(articles)}.sqlite3'}"
+    if not scaled and articles:
         return configured
     parts = urlsplit(configured)
-    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{articles}"))
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{size_label(articles)}"))
 
 
 def base_env(db_url: str, redis_url: str) -> dict[str, str]:
@@ -267,10 +275,16 @@ def ensure_postgres_database(db_url: str) -> None:
 
 
 def ensure_filled(env: dict[str, str], articles: int) -> float:
-    """Migrate and fill the database unless it holds ``articles`` articles; return seconds."""
+    """Migrate and fill the database unless it holds ``articles`` articles; return seconds.
+
+    ``articles`` 0: the demo newsroom (``seed_demo`` adds only what is missing).
+    """
     started = time.monotonic()
     ensure_postgres_database(env["DATABASE_URL"])
     manage(env, "migrate", "--noinput", "--verbosity", "0")
+    if not articles:
+        manage(env, "seed_demo", "--no-users", "--verbosity", "0")
+        return time.monotonic() - started
     fill = manage(env, "bench_data", "--articles", str(articles), "--reuse", check=False)
     if fill.returncode != 0:
         log("The database holds something else: making it again.")
@@ -364,6 +378,17 @@ class Server:
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
+
+    def worker_cpu_seconds(self) -> float:
+        """Return the user and system CPU time the workers have used so far, in seconds."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            with contextlib.suppress(OSError):
+                # Fields 14 and 15 (utime, stime), counted after the ")" ending the name.
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
 
     def worker_rss_mb(self) -> list[float]:
         """Return each worker's resident memory in MB (VmRSS of /proc/<pid>/status)."""
@@ -475,16 +500,21 @@ def measure_mode(
             rows[kind] = {"skipped": "its URLs answer 404 or could not be built"}
             continue
         server.drain()
+        cpu_before = server.worker_cpu_seconds()
         rows[kind] = run_wrk(
             server.base, url_files[kind], duration=duration, connections=connections
         )
+        if rows[kind]["requests"]:
+            cpu = server.worker_cpu_seconds() - cpu_before
+            rows[kind]["cpu_ms"] = round(cpu * 1000 / rows[kind]["requests"], 2)
         if not rows[kind]["requests"]:
             # Every request outlived wrk's 5 s timeout: nothing to time, all of them failed.
             rows[kind]["error_count"] = max(rows[kind]["error_count"], connections)
             rows[kind]["note"] = "no request finished within 5 s"
         log(
             f"  {kind:<15}{rows[kind]['rps']:>8.0f} req/s  p50 {rows[kind]['p50_ms']:.1f} ms"
-            f"  p99 {rows[kind]['p99_ms']:.1f} ms  errors {rows[kind]['error_count']}"
+            f"  p99 {rows[kind]['p99_ms']:.1f} ms  cpu {rows[kind].get('cpu_ms', 0):.2f} ms"
+            f"  errors {rows[kind]['error_count']}"
         )
     return with_ratios(rows)
 
@@ -494,10 +524,10 @@ def run_once(args: argparse.Namespace, articles: int, *, scaled: bool, redis_url
     db_url = database_url(articles, scaled)
     env = base_env(db_url, redis_url)
     vendor = "sqlite" if db_url.startswith("sqlite") else "postgresql"
-    log(f"{articles} articles on {vendor}: {db_url}")
+    log(f"{size_label(articles)} articles on {vendor}: {db_url}")
     fill_seconds = ensure_filled(env, articles)
     log(f"Database ready in {fill_seconds:.0f} s.")
-    work = Path(tempfile.mkdtemp(prefix=f"bench-{articles}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"bench-{size_label(articles)}-"))
     probe_run = subprocess.run(
         [PYTHON, "-m", "bench.probe", str(work)], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -701,6 +731,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=int(os.environ.get("N") or 100_000))
     parser.add_argument("--scale", help="Comma-separated sizes, e.g. 1000,10000,100000.")
+    parser.add_argument(
+        "--demo", action="store_true", help="Serve the demo newsroom (seed_demo), not N articles."
+    )
     parser.add_argument("--duration", type=int, default=10, help="Seconds per page kind [10].")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--soak", type=int, default=60, help="Soak seconds; 0 skips it [60].")
@@ -713,6 +746,8 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     started = time.monotonic()
     sizes = [int(n) for n in args.scale.split(",")] if args.scale else [args.articles]
+    if args.demo:
+        sizes = [0]
     scaled = len(sizes) > 1
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     collect_env = base_env(database_url(sizes[0], scaled), "")
@@ -730,10 +765,11 @@ def main(argv: list[str] | None = None) -> int:
     vendor = next(iter(results["runs"].values()))["database"]
     print()
     for n, run in results["runs"].items():
+        label = size_label(int(n))
         for mode, rows in run["modes"].items():
             connections = WORKERS if mode == "latency" else args.connections
             title = (
-                f"{mode.upper()} — {n} articles, {vendor}, gunicorn {WORKERS} workers, "
+                f"{mode.upper()} — {label} articles, {vendor}, gunicorn {WORKERS} workers, "
                 f"wrk {args.duration} s × {connections} connections per row; "
                 f"×tmpl/×hello = req/s ÷ floor req/s"
             )
@@ -742,7 +778,8 @@ def main(argv: list[str] | None = None) -> int:
     for n, run in results["runs"].items():
         if run.get("busy_desk"):
             title = (
-                f"BUSY DESK — {n} articles, {vendor}, readers over {', '.join(DESK_KINDS)} "
+                f"BUSY DESK — {size_label(int(n))} articles, {vendor}, "
+                f"readers over {', '.join(DESK_KINDS)} "
                 f"mixed, wrk {args.desk} s × {args.connections} connections per row"
             )
             print(format_desk(run["busy_desk"], title))
@@ -757,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in results["targets"]:
         print(f"  {line}")
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    label = "scale" if scaled else str(sizes[0])
+    label = "scale" if scaled else size_label(sizes[0])
     path = RESULTS_DIR / f"{stamp}-{vendor}-{label}.json"
     results["seconds"] = round(time.monotonic() - started, 1)
     path.write_text(json.dumps(results, indent=2) + "\n")
