@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsroom.pagecache import cached_value, cached_values, instance_key
+from newsroom.pagecache import cached_value, instance_key
 
 from .models import Article, Section
 from .querysets import Visibility, related_and_neighbours, visibility
@@ -41,17 +41,20 @@ def kept_related_and_neighbours(
     lists: like the page, the choice is otherwise as old as ``PAGE_CACHE_SECONDS`` at most.
     """
     tag_ids = [tag.pk for tag in article.tags.all()]  # prefetched by with_related()
+    keys = {instance_key(article), section_list(article.section_id), *map(tag_list, tag_ids)}
     chosen: dict[str, tuple] = {}
 
-    def choose(missing: list[str]) -> dict[str, tuple[list[int], int | None, int | None]]:
-        related, previous, next_ = related_and_neighbours(article)
-        chosen["rows"] = (related, previous, next_)
-        pks = [other.pk for other in related]
-        return {missing[0]: (pks, getattr(previous, "pk", None), getattr(next_, "pk", None))}
+    def choose() -> tuple[list[int], int | None, int | None]:
+        related, previous, next_ = chosen["rows"] = related_and_neighbours(article)
+        return (
+            [other.pk for other in related],
+            getattr(previous, "pk", None),
+            getattr(next_, "pk", None),
+        )
 
-    keys = {instance_key(article), section_list(article.section_id), *map(tag_list, tag_ids)}
-    name = f"related:{article.pk}"
-    pks, previous_pk, next_pk = cached_values({name: keys}, choose, page_depends=False)[name]
+    pks, previous_pk, next_pk = cached_value(
+        f"related:{article.pk}", choose, keys=keys, page_depends=False
+    )
     if "rows" in chosen:
         return chosen["rows"]
     wanted = [*pks, previous_pk, next_pk]

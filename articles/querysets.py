@@ -186,6 +186,14 @@ class ArticleQuerySet(models.QuerySet):
         articles = self.select_related("section", "lead_photo").defer("body", "search_vector")
         return articles.prefetch_related(bylines_prefetch()) if bylines else articles
 
+    def listed(self) -> ArticleQuerySet:
+        """Return the articles with their primary key and section only.
+
+        What a list of teasers reads when each teaser is kept rendered (public.teasers):
+        the teasers themselves are fetched, and their articles loaded only when missing.
+        """
+        return self.only("pk", "section_id")
+
     def with_notes_flag(self) -> ArticleQuerySet:
         """Return the articles marked ``has_notes`` (notes are fetched only when there are some)."""
         note_model = self.model.notes.rel.related_model
@@ -224,7 +232,7 @@ class ArticleQuerySet(models.QuerySet):
             self.model._default_manager.filter(
                 Q(pk=Subquery(newest_featured)) | Q(pk=Subquery(newest[:1]))
             )
-            .teasers(bylines=False)
+            .listed()
             .order_by("-featured", "-published_at", "-id")
         )
         return next(iter(found), None)
@@ -245,7 +253,7 @@ class ArticleQuerySet(models.QuerySet):
         )
         return (
             self.model._default_manager.filter(newest)
-            .teasers(bylines=False)
+            .listed()
             .order_by("section__position", "section__name", "-published_at", "-id")
         )
 

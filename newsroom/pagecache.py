@@ -143,7 +143,7 @@ def current_epoch(cache: BaseCache | None = None) -> int:
     return _current(cache or page_cache(), EPOCH_KEY)
 
 
-VALUE_PREFIX = "pages:value:"
+VALUE_PREFIX = "pages:value:v2:"  # (epoch, value, keys)
 
 
 def cached_value(
@@ -165,8 +165,8 @@ def cached_value(
     value too.
     """
     found = cached_values(
-        {name: keys},
-        lambda missing: {name: compute()},
+        [name],
+        lambda missing: {name: (compute(), keys)},
         seconds=seconds,
         page_depends=page_depends,
     )
@@ -174,54 +174,64 @@ def cached_value(
 
 
 def cached_values(
-    wanted: Mapping[str, Iterable[str]],
-    compute: Callable[[list[str]], Mapping[str, Any]],
+    names: Iterable[str],
+    compute: Callable[[list[str]], Mapping[str, tuple[Any, Iterable[str]]]],
     *,
     seconds: int = VALUE_SECONDS,
     page_depends: bool = True,
 ) -> dict[str, Any]:
-    """Return the values named in ``wanted`` (name -> its keys), computing only the missing.
+    """Return the named values, computing only those missing, in one round trip.
 
-    ``cached_value`` for many values in one round trip: ``compute(missing_names)``
-    returns the missing values by name, and each is kept until one of its own keys is
-    purged (a list's teasers, each under its article's keys).
+    ``cached_value`` for many values: ``compute(missing_names)`` returns each missing
+    value with its keys (``{name: (value, keys)}``), and the value is kept until one of
+    its keys is purged. The keys are kept with the value, so a page using a kept value
+    depends on them without loading the rows they name (a list's teasers: each under its
+    article's, section's, photo's and authors' keys). A name ``compute`` leaves out is
+    not returned.
     """
-    wanted = {name: frozenset(keys) for name, keys in wanted.items()}
-    if page_depends:
-        depends_on(*(key for keys in wanted.values() for key in keys))
-    names = {VALUE_PREFIX + name: name for name in wanted}
+    names = list(dict.fromkeys(names))
+    stored = {VALUE_PREFIX + name: name for name in names}
+    values: dict[str, Any] = {}
     try:
         cache = page_cache()
-        found = cache.get_many([EPOCH_KEY, *names])
+        found = cache.get_many([EPOCH_KEY, *stored])
         epoch = found.pop(EPOCH_KEY, None)
-        values = {names[stored]: entry[1] for stored, entry in found.items() if entry[0] == epoch}
+        for key, (entry_epoch, value, keys) in found.items():
+            if entry_epoch == epoch:
+                values[stored[key]] = value
+                if page_depends:
+                    depends_on(*keys)
         epoch = epoch if epoch is not None else current_epoch(cache)
     except Exception:
-        logger.exception("Could not read %s from the page cache", ", ".join(wanted))
-        return dict(compute(list(wanted)))
-    missing = [name for name in wanted if name not in values]
+        logger.exception("Could not read %s from the page cache", ", ".join(names))
+        cache = None
+    missing = [name for name in names if name not in values]
     if not missing:
         return values
     started = time.time()
-    computed = dict(compute(missing))
-    values.update(computed)
+    computed = {name: (value, frozenset(keys)) for name, (value, keys) in compute(missing).items()}
+    for name, (value, keys) in computed.items():
+        values[name] = value
+        if page_depends:
+            depends_on(*keys)
+    if cache is None:
+        return values
     try:
         # As a page is stored: indexed, stored, then dropped if purged meanwhile.
-        keyed = {VALUE_PREFIX + name: wanted[name] for name in computed if wanted[name]}
+        keyed = {VALUE_PREFIX + name: keys for name, (_, keys) in computed.items() if keys}
         if keyed:
             key_index(cache).add_many(keyed, _index_timeout())
             # Never outliving its index entries, or a purge could no longer find it.
             seconds = min(seconds, int(settings.PAGE_CACHE_SECONDS))
-        cache.set_many(
-            {VALUE_PREFIX + name: (epoch, value) for name, value in computed.items()}, seconds
-        )
+        entries = {VALUE_PREFIX + name: (epoch, *entry) for name, entry in computed.items()}
+        cache.set_many(entries, seconds)
         every_key = {key for keys in keyed.values() for key in keys}
         purged = cache.get_many([PURGED_PREFIX + key for key in every_key]) if every_key else {}
         late = {
             name.removeprefix(PURGED_PREFIX) for name, moment in purged.items() if moment > started
         }
         if late:
-            cache.delete_many([stored for stored, keys in keyed.items() if keys & late])
+            cache.delete_many([name for name, keys in keyed.items() if keys & late])
     except Exception:
         logger.exception("Could not keep %s in the page cache", ", ".join(computed))
     return values

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import (
     QuerySet,
-    prefetch_related_objects,
 )
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -26,11 +25,14 @@ from articles.models import (
     Section,
     TaggedArticle,
 )
-from articles.querysets import bylines_prefetch
 from newsroom.pagecache import depends_on
+from public import teasers
 from public.pagination import ArchivePaginator
 from public.search import highlight
+from public.teasers import prefetch_teasers
 
+# A section's block on the home page: compact teasers under the section's own heading.
+SECTION_BLOCK = teasers.Variant(level=3, compact=True, hide_section=True)
 # Meta descriptions longer than this are cut by search engines anyway.
 DESCRIPTION_LENGTH = 160
 
@@ -48,7 +50,7 @@ class ArticleListMixin:
     context_object_name = "articles"
 
     def get_queryset(self) -> QuerySet[Article]:
-        return Article.objects.published().teasers()
+        return Article.objects.published().listed()  # the teasers are kept (public.teasers)
 
     def page_meta(self) -> tuple[str, str]:
         """Return the page's title (without the site's name) and its meta description."""
@@ -77,9 +79,11 @@ class HomeView(ArticleListMixin, ListView):
     """The front page: the lead story, the latest news, then a block per section.
 
     Page 2 and later are the plain archive. The first page runs a constant number of
-    queries whatever the number of sections and articles: the lead, the latest page (and
-    its bylines), the lead's bylines, and every section's newest in one query (a LIMIT
-    subquery per section), leaving out what is already shown above.
+    queries whatever the number of sections and articles: the lead, the latest page, and
+    every section's newest in one query (a LIMIT subquery per section), leaving out what
+    is already shown above; each reads primary keys only. Then the teasers are fetched
+    kept (public.teasers), and only the articles whose teaser is missing are loaded, in
+    one query with their bylines.
     """
 
     template_name = "articles/article_list.html"
@@ -93,18 +97,21 @@ class HomeView(ArticleListMixin, ListView):
         lead = published.home_lead()
         latest = [article for article in context["articles"] if lead is None or article != lead]
         shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
-        sections = cachekeys.navigation_sections()
-        block_articles = list(
-            published.newest_per_section([section.pk for section in sections], exclude=shown)
+        sections = {section.pk: section for section in cachekeys.navigation_sections()}
+        block_articles = list(published.newest_per_section(list(sections), exclude=shown))
+        by_section = groupby(block_articles, key=lambda article: article.section_id)
+        blocks = [(sections[pk], list(articles)) for pk, articles in by_section]
+        # The variants the template asks for (article_list.html): all fetched at once.
+        prefetch_teasers(
+            [
+                ([lead] if lead else [], teasers.LEAD),
+                (latest, teasers.Variant(level=3)),
+                *((articles, SECTION_BLOCK) for _, articles in blocks),
+            ]
         )
-        if lead is not None:
-            # Section blocks are compact (no byline): only the lead needs its bylines.
-            prefetch_related_objects([lead], bylines_prefetch())
         context["lead"] = lead
         context["latest"] = latest
-        by_section = groupby(block_articles, key=lambda article: article.section_id)
-        blocks = [list(articles) for _, articles in by_section]
-        context["section_blocks"] = [(articles[0].section, articles) for articles in blocks]
+        context["section_blocks"] = blocks
         return context
 
     def page_meta(self) -> tuple[str, str]:

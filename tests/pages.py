@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 # closed (article pages) or a tag's or author's size and the archive's (their pages,
 # to choose how to read them). The first page after an edit pays; no other page does.
 GENERATION_QUERIES = 4
+# A list whose kept teasers are gone (public.teasers) loads their articles and bylines.
+TEASER_QUERIES = 2
 
 
 def fresh_page_queries(client, url: str) -> int:

@@ -177,3 +177,16 @@ def test_a_related_story_taken_down_is_never_offered(tagged):
     related, previous, _ = kept_related_and_neighbours(load(tagged["story"]))
 
     assert related == [] and previous is None
+
+
+def test_the_lead_story_is_kept_and_shows_an_edit(client, newsroom):
+    lead = Article.objects.get(headline="Lead story")
+    home(client)
+    lead.dek = "Talks resume in Geneva after a month."
+    lead.save()
+
+    again = home(client)
+
+    assert "Talks resume in Geneva after a month." in again.content.decode()
+    assert [t.name for t in again.templates].count("includes/lead_story.html") == 1
+    assert teasers_rendered(again) == 0

@@ -16,7 +16,7 @@ from articles import cachekeys
 from articles.models import Author
 from photos import images
 from public import body as article_body
-from public.teasers import render_teasers
+from public.teasers import LEAD, Variant, render_teasers
 
 register = template.Library()
 
@@ -164,7 +164,14 @@ def photo_img(
 @register.simple_tag
 def teasers(articles, *, level: int = 2, compact: bool = False, hide_section: bool = False):
     """Return the teasers of ``articles`` as ``<li>`` items (includes/article_list.html)."""
-    return render_teasers(articles, level=level, compact=compact, hide_section=hide_section)
+    variant = Variant(level=level, compact=compact, hide_section=hide_section)
+    return render_teasers(articles, variant)
+
+
+@register.simple_tag
+def lead_story(article):
+    """Return the home page's lead story (includes/lead_story.html), kept like a teaser."""
+    return render_teasers([article], LEAD)
 
 
 # Inline photos fill the text column (--measure, 40rem) or the screen below it.
