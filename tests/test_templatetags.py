@@ -2,7 +2,9 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
 
 from public.templatetags.newsroom import audio_type, byline, byline_text, join_and
 from tests.factories import AuthorFactory, PhotoFactory, SectionFactory
@@ -140,3 +142,18 @@ def test_section_nav_marks_an_articles_section_without_claiming_the_page():
 
     assert 'class="is-current"' in html
     assert "aria-current" not in html
+
+
+@pytest.mark.django_db
+def test_section_nav_is_rendered_once_and_again_after_a_section_changes():
+    section = SectionFactory(name="News", slug="news")
+    first = render("{% section_nav %}", section=section)
+    with CaptureQueriesContext(connection) as queries:
+        again = render("{% section_nav %}", section=section)
+    section.name = "Latest news"
+    section.save()
+
+    renamed = render("{% section_nav %}", section=section)
+
+    assert first == again and len(queries) == 0
+    assert ">Latest news</a>" in renamed and ">News</a>" not in renamed

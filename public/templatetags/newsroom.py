@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
@@ -14,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles import cachekeys
 from articles.models import Author
+from newsroom.pagecache import cached_value
 from photos import images
 from public import body as article_body
 from public.teasers import LEAD, Variant, render_teasers
@@ -71,22 +73,30 @@ def audio_type(file) -> str:
     return AUDIO_TYPES.get(PurePosixPath(str(name)).suffix.lower(), "")
 
 
-@register.inclusion_tag("includes/section_nav.html", takes_context=True)
-def section_nav(context: template.Context) -> dict:
+@register.simple_tag(takes_context=True)
+def section_nav(context: template.Context) -> SafeString:
     """Render the navigation of every section, marking the section being shown.
 
-    One query until a section changes, not one per page; every page showing it depends
-    on the sections (``cachekeys.navigation_sections``).
+    Rendered once per marked section until a section changes, not once per page; every
+    page showing it depends on the sections (``cachekeys.SECTIONS``).
     """
     current = context.get("section")
     article = context.get("article")
     if current is None and article is not None:
         current = getattr(article, "section", None)
-    return {
-        "sections": cachekeys.navigation_sections(),
-        "current_id": getattr(current, "pk", None),
-        "on_section_page": "section" in context,
-    }
+    current_id = getattr(current, "pk", None)
+    on_section_page = "section" in context
+
+    def render() -> SafeString:
+        nav = {
+            "sections": cachekeys.navigation_sections(),
+            "current_id": current_id,
+            "on_section_page": on_section_page,
+        }
+        return mark_safe(render_to_string("includes/section_nav.html", nav))
+
+    name = f"section-nav:{current_id}:{int(on_section_page)}"
+    return cached_value(name, render, keys=(cachekeys.SECTIONS,))
 
 
 # A photo shown across the page's wide column (the lead: 60rem) or the whole screen below it.
