@@ -7,6 +7,7 @@ does: the lists an article enters or leaves when it is published, moved or taken
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,14 +35,20 @@ def kept_related_and_neighbours(
     """Return ``related_and_neighbours(article)``, its choice kept until a list it drew on changes.
 
     Choosing (a query weighing every candidate's shared tags) costs several times more
-    than fetching the chosen. The choice, as primary keys, is kept until the article
-    changes or an article enters or leaves its section or one of its tags (their list
-    keys are purged then); the chosen teasers are fetched fresh each time, so an edit to
-    one shows and one taken down drops out at once. The page does not depend on those
-    lists: like the page, the choice is otherwise as old as ``PAGE_CACHE_SECONDS`` at most.
+    than fetching the chosen. The choice, as primary keys, is kept per place of the
+    article (section, time, tags) until an article enters or leaves its section or one
+    of its tags (their list keys are purged then); the chosen teasers are fetched fresh
+    each time, so an edit to one shows and one taken down drops out at once. The page
+    does not depend on those lists: like the page, the choice is otherwise as old as
+    ``PAGE_CACHE_SECONDS`` at most.
     """
-    tag_ids = [tag.pk for tag in article.tags.all()]  # prefetched by with_related()
-    keys = {instance_key(article), section_list(article.section_id), *map(tag_list, tag_ids)}
+    tag_ids = sorted(tag.pk for tag in article.tags.all())  # prefetched by with_related()
+    # Only where the article stands decides the choice, not its text: an edit to its
+    # words (the busiest edit there is) keeps the choice; a new time, section or tag set
+    # is another name.
+    stands = f"{article.section_id}:{article.published_at.isoformat()}:{tag_ids}"
+    name = f"related:{article.pk}:{hashlib.sha256(stands.encode()).hexdigest()[:16]}"
+    keys = {section_list(article.section_id), *map(tag_list, tag_ids)}
     chosen: dict[str, tuple] = {}
 
     def choose() -> tuple[list[int], int | None, int | None]:
@@ -52,9 +59,7 @@ def kept_related_and_neighbours(
             getattr(next_, "pk", None),
         )
 
-    pks, previous_pk, next_pk = cached_value(
-        f"related:{article.pk}", choose, keys=keys, page_depends=False
-    )
+    pks, previous_pk, next_pk = cached_value(name, choose, keys=keys, page_depends=False)
     if "rows" in chosen:
         return chosen["rows"]
     wanted = [*pks, previous_pk, next_pk]

@@ -190,3 +190,31 @@ def test_the_lead_story_is_kept_and_shows_an_edit(client, newsroom):
     assert "Talks resume in Geneva after a month." in again.content.decode()
     assert [t.name for t in again.templates].count("includes/lead_story.html") == 1
     assert teasers_rendered(again) == 0
+
+
+def test_an_edit_to_the_articles_words_keeps_its_related_choice(tagged):
+    kept_related_and_neighbours(load(tagged["story"]))
+    tagged["story"].body = "<p>A new paragraph on the talks.</p>"
+    tagged["story"].save()
+    story = load(tagged["story"])
+
+    with CaptureQueriesContext(connection) as queries:
+        related, _, _ = kept_related_and_neighbours(story)
+
+    assert [article.headline for article in related] == ["Talks stall"]
+    assert len(queries) == 1  # the chosen teasers: the choice was kept
+
+
+def test_a_new_tag_on_the_article_chooses_again(tagged):
+    kept_related_and_neighbours(load(tagged["story"]))
+    other = ArticleFactory(
+        headline="Grain corridor reopens",
+        section=SectionFactory(name="Economy"),
+        published_at=timezone.now() - timedelta(hours=3),
+    )
+    other.tags.add("grain")
+    tagged["story"].tags.add("grain")
+
+    related, _, _ = kept_related_and_neighbours(load(tagged["story"]))
+
+    assert "Grain corridor reopens" in [article.headline for article in related]
