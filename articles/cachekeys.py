@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from newsroom.pagecache import cached_value, instance_key
+from newsroom.pagecache import cached_value, depends_on, instance_key, untracked
 
 from .models import Article, Section
 from .querysets import Visibility, related_and_neighbours, visibility
@@ -22,6 +22,55 @@ LIST_ALL = "articles:list:all"
 SITEMAPS = "articles:sitemaps"
 # The section navigation, on every page.
 SECTIONS = "articles:sections"
+
+
+# What other pages show of an article. Its card: a link to it (a compact teaser, the
+# previous/next links) shows these; a full teaser adds the dek and the byline. Changing
+# anything else (its text, tags, notes) purges its own page, not the pages linking to it.
+CARD_FIELDS = ("headline", "slug", "lead_photo_id", "section_id", "published_at")
+TEASER_FIELDS = ("dek",)
+# How far an edit of an article reaches: its page; also its full teasers; also its card.
+PAGE, TEASER, CARD = "page", "teaser", "card"
+
+
+def card_key(article: Article) -> str:
+    """Return the key of an article's card: what links and compact teasers show of it.
+
+    Pages showing an article only so (``public.teasers``, the previous/next links) load
+    it ``untracked`` and depend on this key (or ``teaser_key``); its own page depends on
+    its row's key.
+    """
+    return f"{instance_key(article)}:card"
+
+
+def teaser_key(article: Article) -> str:
+    """Return the key of an article's full teaser: its card, its dek and its byline."""
+    return f"{instance_key(article)}:teaser"
+
+
+def shown_of(article: Article) -> tuple[tuple, tuple]:
+    """Return what other pages show of ``article``: (its card's fields, its teaser's)."""
+    return (
+        tuple(getattr(article, name) for name in CARD_FIELDS),
+        tuple(getattr(article, name) for name in TEASER_FIELDS),
+    )
+
+
+def reach(before: tuple[tuple, tuple] | None, after: tuple[tuple, tuple]) -> str:
+    """Return how far an edit reaches, from what others showed before and show after."""
+    if before is None or before[0] != after[0]:
+        return CARD
+    return TEASER if before[1] != after[1] else PAGE
+
+
+def article_keys(article: Article, reaches: str = CARD) -> set[str]:
+    """Return the keys of the pages an edit of ``article`` reaching so far changes."""
+    keys = {instance_key(article)}
+    if reaches in (TEASER, CARD):
+        keys.add(teaser_key(article))
+    if reaches == CARD:
+        keys.add(card_key(article))
+    return keys
 
 
 def navigation_sections() -> list[Section]:
@@ -59,12 +108,17 @@ def kept_related_and_neighbours(
             getattr(next_, "pk", None),
         )
 
-    pks, previous_pk, next_pk = cached_value(name, choose, keys=keys, page_depends=False)
-    if "rows" in chosen:
-        return chosen["rows"]
-    wanted = [*pks, previous_pk, next_pk]
-    found = Article.objects.published().teasers(bylines=False).in_bulk([pk for pk in wanted if pk])
-    return [found[pk] for pk in pks if pk in found], found.get(previous_pk), found.get(next_pk)
+    with untracked():  # the page shows their cards only (the teasers add those keys)
+        pks, previous_pk, next_pk = cached_value(name, choose, keys=keys, page_depends=False)
+        if "rows" in chosen:
+            related, previous, next_ = chosen["rows"]
+        else:
+            wanted = [pk for pk in (*pks, previous_pk, next_pk) if pk]
+            found = Article.objects.published().teasers(bylines=False).in_bulk(wanted)
+            related = [found[pk] for pk in pks if pk in found]
+            previous, next_ = found.get(previous_pk), found.get(next_pk)
+    depends_on(*(card_key(link) for link in (previous, next_) if link is not None))
+    return related, previous, next_
 
 
 def section_list(pk: int) -> str:
@@ -128,21 +182,29 @@ def _lists_of_many(articles: list[Article]) -> dict[int, set[str]]:
     return lists
 
 
-def article_change(article: Article, before: ListPlace | None, after: ListPlace | None) -> set[str]:
+def article_change(
+    article: Article,
+    before: ListPlace | None,
+    after: ListPlace | None,
+    *,
+    reaches: str = CARD,
+) -> set[str]:
     """Return the keys a save (``after``) or delete (``after`` None) of ``article`` affects.
 
     - Not public before nor after: nothing (a draft, a piece in review, one scheduled
       for later: its time purges its lists then, ``due_changes``).
-    - A public article edited in place: the pages that show it (its key: its page, and
-      every list, teaser, related or neighbour link that loaded it), and the sitemaps.
+    - A public article edited in place: its page and the sitemaps, and as far as the edit
+      ``reaches`` (``reach``): its full teasers (a new dek), every link to it (a new
+      headline).
     - Published, unpublished, deleted, moved to another section or time, (un)featured:
-      also the lists it enters or leaves.
+      every page showing it, and the lists it enters or leaves.
     """
     places = [place for place in (before, after) if place is not None]
     if not any(place.concerns_readers for place in places):
         return set()
-    keys = {instance_key(article), SITEMAPS}
-    if before is None or after is None or before != after:
+    moved = before is None or after is None or before != after
+    keys = {*article_keys(article, CARD if moved else reaches), SITEMAPS}
+    if moved:
         keys |= lists_of(article, {place.section_id for place in places})
     return keys
 
@@ -171,7 +233,7 @@ def due_changes(since: datetime, until: datetime) -> list[tuple[set[str], bool]]
         articles = list(articles)
         lists = _lists_of_many(articles)
         for article in articles:
-            changes.append(({instance_key(article), SITEMAPS, *lists[article.pk]}, hard))
+            changes.append(({*article_keys(article), SITEMAPS, *lists[article.pk]}, hard))
     return changes
 
 

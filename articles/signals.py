@@ -22,23 +22,22 @@ from .cachekeys import ListPlace
 from .models import Article, ArticleAuthor, ArticleNote, Author, Section, TaggedArticle
 
 
-def _stored_place(article: Article) -> ListPlace | None:
-    """Return where the saved row of ``article`` stands (None for a new article)."""
-    if article.pk is None:
-        return None
-    row = Article.objects.filter(pk=article.pk).first()
-    return ListPlace.of(row) if row is not None else None
-
-
 def article_saving(sender, instance: Article, raw: bool = False, **kwargs) -> None:
-    instance._place_before_save = None if raw else _stored_place(instance)
+    """Note where the saved row stands and what its card shows (None for a new article)."""
+    row = None
+    if not raw and instance.pk is not None:
+        row = Article.objects.filter(pk=instance.pk).first()
+    instance._place_before_save = ListPlace.of(row) if row is not None else None
+    instance._shown_before_save = cachekeys.shown_of(row) if row is not None else None
 
 
 def article_saved(sender, instance: Article, raw: bool = False, using=None, **kwargs) -> None:
     if raw:
         return
     before, after = getattr(instance, "_place_before_save", None), ListPlace.of(instance)
-    keys = cachekeys.article_change(instance, before, after)
+    shown_before = getattr(instance, "_shown_before_save", None)
+    reaches = cachekeys.reach(shown_before, cachekeys.shown_of(instance))
+    keys = cachekeys.article_change(instance, before, after, reaches=reaches)
     purge(keys, using, hard=cachekeys.is_removal(before, after))
     moment = cachekeys.scheduled_moment(after)
     if moment is not None:
@@ -76,7 +75,8 @@ def byline_changed(sender, instance: ArticleAuthor, using=None, **kwargs) -> Non
     """A byline added, moved or removed: the article's pages and the author's list."""
     article = _public_article(instance, "article")
     if article is not None:
-        keys = {instance_key(article), cachekeys.author_list(instance.author_id)}
+        byline = cachekeys.article_keys(article, cachekeys.TEASER)  # not on its card
+        keys = {*byline, cachekeys.author_list(instance.author_id)}
         purge(keys, using)
 
 
@@ -84,7 +84,12 @@ def tagging_changed(sender, instance: TaggedArticle, using=None, **kwargs) -> No
     """A tag put on or taken off an article: the article's pages and the tag's list."""
     article = _public_article(instance, "content_object")
     if article is not None:
-        purge({instance_key(article), cachekeys.tag_list(instance.tag_id)}, using)
+        # Tags show on the article's own page, not on its card.
+        keys = {
+            *cachekeys.article_keys(article, cachekeys.PAGE),
+            cachekeys.tag_list(instance.tag_id),
+        }
+        purge(keys, using)
 
 
 def relations_changed(sender, instance, action: str, pk_set=None, using=None, **kwargs) -> None:
@@ -103,8 +108,10 @@ def relations_changed(sender, instance, action: str, pk_set=None, using=None, **
     ids = set(pk_set or ()) | getattr(instance, "_cleared_ids", set())
     if not ListPlace.of(instance).concerns_readers:
         return
-    list_key = cachekeys.tag_list if sender is TaggedArticle else cachekeys.author_list
-    purge({instance_key(instance), *(list_key(pk) for pk in ids)}, using)
+    tags = sender is TaggedArticle  # on its own page only; a byline on its full teasers too
+    list_key = cachekeys.tag_list if tags else cachekeys.author_list
+    keys = cachekeys.article_keys(instance, cachekeys.PAGE if tags else cachekeys.TEASER)
+    purge({*keys, *(list_key(pk) for pk in ids)}, using)
 
 
 def _article_field(through) -> str:
@@ -119,7 +126,7 @@ def note_changed(sender, instance: ArticleNote, using=None, **kwargs) -> None:
     """A correction or update note: the article's page (notes show only there)."""
     article = _public_article(instance, "article")
     if article is not None:
-        purge({instance_key(article)}, using)
+        purge(cachekeys.article_keys(article, cachekeys.PAGE), using)
 
 
 def row_changed(sender, instance, using=None, signal=None, **kwargs) -> None:

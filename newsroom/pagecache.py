@@ -48,7 +48,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -291,6 +291,7 @@ def invalidate_pages(using: str | None = None) -> None:
 # Dependency keys ----------------------------------------------------------------------
 
 _page_keys: ContextVar[set[str] | None] = ContextVar("page_keys", default=None)
+_untracked: ContextVar[bool] = ContextVar("page_keys_untracked", default=False)
 
 
 def row_key(model: type[models.Model], pk: object) -> str:
@@ -311,10 +312,24 @@ def depends_on(*keys: str) -> None:
 
 
 def _instance_loaded(sender, instance: models.Model, **kwargs) -> None:
-    if instance.pk is not None:
+    if instance.pk is not None and not _untracked.get():
         collected = _page_keys.get()
         if collected is not None:
             collected.add(instance_key(instance))
+
+
+@contextlib.contextmanager
+def untracked() -> Iterator[None]:
+    """Load rows without the page depending on their keys; the caller names what it shows.
+
+    For rows a page shows only in part (a teaser of an article: ``depends_on`` its
+    narrower key), so an edit to the rest does not purge the page.
+    """
+    token = _untracked.set(True)
+    try:
+        yield
+    finally:
+        _untracked.reset(token)
 
 
 def track_instances() -> None:

@@ -7,7 +7,10 @@ teasers, which rarely changed: one article edited purges the home page, not the
 name (the article and the variant: template, heading level, compact, section label)
 with the keys of every row it shows: the article, its section, its lead photo and,
 with a byline, its authors. An edit to any of them purges it with the pages showing
-it (``newsroom.pagecache.cached_values``).
+it (``newsroom.pagecache.cached_values``). Of the article, a teaser shows its card
+(``articles.cachekeys.card_key``, ``teaser_key`` with the dek and byline): an edit to
+its text purges its own page, not the lists showing it. So lists load their articles
+``untracked``.
 
 So a list needs only its articles' primary keys (``ArticleQuerySet.listed``): the kept teasers come
 in one cache round trip, and the articles whose teaser is missing are loaded in one
@@ -23,8 +26,9 @@ from dataclasses import dataclass
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
+from articles.cachekeys import card_key, teaser_key
 from articles.models import Article, Section
-from newsroom.pagecache import cached_values, instance_key, row_key
+from newsroom.pagecache import cached_values, instance_key, row_key, untracked
 from photos.models import Photo
 
 
@@ -52,8 +56,10 @@ LEAD = Variant(template="includes/lead_story.html")
 
 
 def teaser_keys(article: Article, variant: Variant) -> set[str]:
-    """Return the dependency keys of one teaser: every row it shows."""
-    keys = {instance_key(article), row_key(Section, article.section_id)}
+    """Return the dependency keys of one teaser: every row it shows (of the article, its
+    card for a compact teaser, else its full teaser)."""
+    shown = card_key(article) if variant.compact else teaser_key(article)
+    keys = {shown, row_key(Section, article.section_id)}
     if article.lead_photo_id:
         keys.add(row_key(Photo, article.lead_photo_id))
     if variant.byline:
@@ -111,12 +117,14 @@ def prefetch_teasers(lists: Iterable[tuple[Sequence[Article], Variant]]) -> None
 
 def _load(needed: list[tuple[Article, Variant]]) -> dict[int, Article]:
     """Return the articles of ``needed`` with what their teasers show, by primary key."""
-    rows = {article.pk: article for article, variant in needed if _is_loaded(article, variant)}
-    to_load = {article.pk for article, _ in needed if article.pk not in rows}
+    rows = {article.pk: article for article, _ in needed}
+    to_load = {article.pk for article, variant in needed if not _is_loaded(article, variant)}
     if to_load:
         bylines = any(variant.byline for article, variant in needed if article.pk in to_load)
-        rows |= Article.objects.published().teasers(bylines=bylines).in_bulk(to_load)
-    return rows
+        with untracked():  # the page depends on the teasers' keys, not on whole rows
+            loaded = Article.objects.published().teasers(bylines=bylines).in_bulk(to_load)
+        rows = {pk: loaded.get(pk) if pk in to_load else row for pk, row in rows.items()}
+    return {pk: row for pk, row in rows.items() if row is not None}
 
 
 def render_teasers(articles: Sequence[Article], variant: Variant) -> SafeString:

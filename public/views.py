@@ -25,7 +25,7 @@ from articles.models import (
     Section,
     TaggedArticle,
 )
-from newsroom.pagecache import depends_on
+from newsroom.pagecache import depends_on, untracked
 from public import teasers
 from public.pagination import ArchivePaginator
 from public.search import highlight
@@ -55,6 +55,11 @@ class ArticleListMixin:
     def page_meta(self) -> tuple[str, str]:
         """Return the page's title (without the site's name) and its meta description."""
         return "", ""
+
+    def paginate_queryset(self, queryset, page_size):
+        # The page shows their teasers: it depends on the teasers' keys (public.teasers).
+        with untracked():
+            return super().paginate_queryset(queryset, page_size)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -94,11 +99,12 @@ class HomeView(ArticleListMixin, ListView):
         if context["page_obj"].number != 1:
             return context
         published = Article.objects.published()
-        lead = published.home_lead()
-        latest = [article for article in context["articles"] if lead is None or article != lead]
-        shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
         sections = {section.pk: section for section in cachekeys.navigation_sections()}
-        block_articles = list(published.newest_per_section(list(sections), exclude=shown))
+        with untracked():  # shown as teasers: the page depends on the teasers' keys
+            lead = published.home_lead()
+            latest = [a for a in context["articles"] if lead is None or a != lead]
+            shown = [article.pk for article in latest] + ([lead.pk] if lead else [])
+            block_articles = list(published.newest_per_section(list(sections), exclude=shown))
         by_section = groupby(block_articles, key=lambda article: article.section_id)
         blocks = [(sections[pk], list(articles)) for pk, articles in by_section]
         # The variants the template asks for (article_list.html): all fetched at once.

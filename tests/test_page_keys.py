@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.cachekeys import article_keys
 from articles.models import Article, ArticleAuthor
 from articles.tags import merge_tags, rename_tag
 from comments.models import Comment
@@ -125,6 +126,54 @@ def test_a_published_storys_text_change_purges_only_the_pages_showing_it(client,
 
     assert still_cached(client, urls) == ALL - SHOW_WORKS - {"sitemap"}
     assert "Bridge reopens to traffic" in client.get(urls["city"]).content.decode()
+
+
+def test_an_edit_to_a_storys_body_purges_its_page_not_the_lists_showing_its_teaser(client, desk):
+    urls = pages(desk)
+    warm(client, urls)
+
+    desk["works"].body = "<p>The bridge carries trams again from Monday.</p>"
+    desk["works"].save()
+
+    # Its page, and the feeds (they carry the whole row); the lists show its card only.
+    assert still_cached(client, urls) == ALL - {"works", "feed", "city feed", "sitemap"}
+    assert "carries trams again" in client.get(urls["works"]).content.decode()
+
+
+def test_a_link_to_a_story_on_another_page_follows_its_headline_not_its_body(client, desk):
+    neighbour = ArticleFactory(
+        headline="Ferry timetable changes",
+        section=desk["city"],
+        published_at=desk["works"].published_at - timedelta(hours=2),
+    )
+    page = neighbour.get_absolute_url()
+    client.get(page)
+    assert "Bridge reopens" in client.get(page).content.decode()  # the "next" link
+
+    desk["works"].body = "<p>New paragraph.</p>"
+    desk["works"].save()
+    kept_after_body = client.get(page)["X-Cache"]
+    desk["works"].dek = "Trams return on Monday."  # shown in full teasers, not in links
+    desk["works"].save()
+    kept_after_dek = client.get(page)["X-Cache"]
+    desk["works"].headline = "Bridge reopens to traffic"
+    desk["works"].save()
+    again = client.get(page)
+
+    assert kept_after_body == kept_after_dek == "hit"
+    assert again["X-Cache"] != "hit"
+    assert "Bridge reopens to traffic" in again.content.decode()
+
+
+def test_a_new_dek_purges_the_lists_showing_the_story_not_the_links_to_it(client, desk):
+    urls = pages(desk)
+    warm(client, urls)
+
+    desk["works"].dek = "Trams return on Monday."
+    desk["works"].save()
+
+    assert still_cached(client, urls) == ALL - SHOW_WORKS - {"sitemap"}
+    assert "Trams return on Monday." in client.get(urls["city"]).content.decode()
 
 
 def test_publishing_purges_the_lists_it_enters_and_nothing_else(client, desk):
@@ -314,8 +363,8 @@ def test_with_redis_the_key_index_purges_exactly_the_pages_showing_an_edit(clien
     index = pagecache.key_index(caches["default"])
     assert isinstance(index, pagecache.RedisKeyIndex)
     # The pages read again since are indexed anew, as Redis sets (with the teasers kept
-    # for them, public.teasers).
-    indexed = index.pages({pagecache.instance_key(desk["works"])}, remove=True)
+    # for them, public.teasers): its own page and feeds under its row, lists under its card.
+    indexed = index.pages(article_keys(desk["works"]), remove=True)
     stored_pages = {name for name in indexed if name.startswith(pagecache.PAGE_KEY_PREFIX)}
     assert len(stored_pages) == len(SHOW_WORKS)
     assert indexed - stored_pages, "the teasers of the article are indexed under its key too"
