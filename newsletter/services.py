@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from newsroom.clients import client_address
 
 from .models import Subscriber, normalize_email
 
@@ -107,17 +108,6 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 # Sign-up limits
 
 
-def client_address(request: HttpRequest) -> str:
-    """Return the client's IP address, read the way login throttling reads it.
-
-    django-axes already knows about the proxies in front of the site (AXES_PROXY_COUNT),
-    so both limits see the same client.
-    """
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _count_attempt(kind: str, key: str, limit: int) -> bool:
     """Count one attempt for ``key``; return whether it is over ``limit`` in the window.
 
@@ -138,7 +128,9 @@ def _count_attempt(kind: str, key: str, limit: int) -> bool:
 def client_over_limit(request: HttpRequest) -> bool:
     """Count a sign-up attempt from this client; return whether it is one too many."""
     return _count_attempt(
-        "client", client_address(request), settings.NEWSLETTER_RATE_LIMIT_PER_CLIENT
+        "client",
+        client_address(request) or "unknown",
+        settings.NEWSLETTER_RATE_LIMIT_PER_CLIENT,
     )
 
 
