@@ -63,7 +63,7 @@ from django.db.models.signals import post_init
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, get_max_age, patch_vary_headers
-from django.utils.http import http_date, quote_etag, split_header_value
+from django.utils.http import http_date, quote_etag, split_header_value, urlencode
 
 from .edge import EVERY_PAGE, purge_at_edge
 from .hooks import get_func
@@ -546,8 +546,22 @@ def _page_key(request: HttpRequest) -> str:
     # Method-independent (HEAD shares GET's copy); the scheme and host are part of the
     # page (canonical links, feed URLs are absolute). No epoch in the key: the entry
     # carries its own, so one read fetches both, and a newer copy replaces an older one.
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # Only the query parameters a page reads are part of it (page_path): ?utm_source=1,
+    # =2, … answer the one copy, instead of each rendering and storing a page of its own.
+    url = f"{request.scheme}://{request.get_host()}{page_path(request)}"
     return f"{PAGE_KEY_PREFIX}{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def page_path(request: HttpRequest) -> str:
+    """Return the request's path with only the query parameters public pages read.
+
+    ``settings.PAGE_CACHE_QUERY_PARAMETERS`` (``page``, ``q``…), sorted: the page a
+    shared copy is kept as. A page must not show the others (a tracking parameter in a
+    form's return address would be served to every reader of the copy).
+    """
+    read = settings.PAGE_CACHE_QUERY_PARAMETERS
+    kept = sorted((name, values) for name, values in request.GET.lists() if name in read)
+    return f"{request.path}?{urlencode(kept, doseq=True)}" if kept else request.path
 
 
 def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:

@@ -188,6 +188,10 @@ PAGE_CACHE_EDGE = (
     if env_list("PAGE_CACHE_EDGE_PURGE_URLS")
     else None
 )
+# The query parameters public pages read (the page of a list, the search, the
+# sitemap's page, a reply's form): each value is a page of its own. Any other parameter
+# (utm_source, fbclid…) is answered from the page without it, never stored apart.
+PAGE_CACHE_QUERY_PARAMETERS = frozenset({"page", "q", "p", "reply_to"})
 PAGE_CACHE_EXCLUDED_PREFIXES = (
     "/admin/",
     "/ckeditor/",
