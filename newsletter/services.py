@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -28,7 +29,7 @@ from django.utils import timezone
 from articles.models import Article
 from newsroom.clients import client_address
 
-from .models import Subscriber, normalize_email
+from .models import DigestDelivery, Subscriber, normalize_email
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,19 @@ def digest_recipients(day: date) -> QuerySet[Subscriber]:
         .exclude(digest_deliveries__date=day)
         .order_by("id")
     )
+
+
+def claim_digest(subscriber: Subscriber, day: date) -> DigestDelivery | None:
+    """Record that this run sends ``day``'s digest to ``subscriber``; None if one already has.
+
+    Committed at once, before the message is sent, so two overlapping runs (or a run
+    started again after one was killed) never send the same digest twice.
+    """
+    try:
+        with transaction.atomic():
+            return DigestDelivery.objects.create(date=day, subscriber=subscriber)
+    except IntegrityError:
+        return None
 
 
 def build_digest(subscriber: Subscriber, day: date, articles: list[Article]) -> NewsletterMessage:
