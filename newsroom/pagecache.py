@@ -412,9 +412,41 @@ def stale_seconds() -> float:
     return float(getattr(settings, "PAGE_CACHE_STALE_SECONDS", 2) or 0)
 
 
+# When a purge could not reach the cache (Redis down): pages stored before it may come
+# back with Redis (one that keeps its data), so the next request that reaches the cache
+# again drops every stored page (a new epoch) before answering from it.
+_lost_purge: list[float] = []
+
+
+def _failures(cache: BaseCache) -> int:
+    """Return how often the cache has been unavailable (``newsroom.cache.RedisCache``)."""
+    return getattr(cache, "failures", 0)
+
+
+def _recover_lost_purges(cache: BaseCache) -> None:
+    if not _lost_purge:
+        return
+    before = _failures(cache)
+    try:
+        _bump(cache, EPOCH_KEY)
+        _bump(cache, GENERATION_KEY)
+    except Exception:
+        return  # still down: try again on the next request
+    if _failures(cache) == before:
+        lost_at = _lost_purge.pop()
+        _lost_purge.clear()
+        local_copies.forget()
+        logger.warning(
+            "The page cache is back: every stored page was dropped, since a purge at %s "
+            "could not reach it.",
+            datetime.fromtimestamp(lost_at, UTC).isoformat(timespec="seconds"),
+        )
+
+
 def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
     cache = page_cache()
     pages: list[str] | None = None  # unknown: every process drops all its copies
+    failures = _failures(cache)
     try:
         # First the time, then the pages: a render that began before this and is stored
         # after it finds the time and drops itself (see PublicPageCacheMiddleware._store).
@@ -439,6 +471,8 @@ def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
         logger.exception("Could not purge pages from the page cache")
         pages = None
     _bump_generation(dropped=pages)
+    if pages is None or _failures(cache) != failures:
+        _lost_purge.append(time.time())
     purge_at_edge(keys, hard=hard)
 
 
@@ -683,6 +717,7 @@ def _lookup(
     copy (``purge``) is served unless this request is the one that renders it again:
     the first to take the page's render lock.
     """
+    _recover_lost_purges(cache)
     entry = local_copies.get(key)
     if entry is not None and entry[1] > time.time():
         return _conditional(request, _from_entry(entry), entry[2], entry[3]), None
