@@ -25,8 +25,11 @@ from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Version
 from taggit.models import Tag
 
+from newsroom.pagecache import purge
 from photos.models import Photo
 
+from . import cachekeys, sanitize
+from .cachekeys import ListPlace
 from .models import Article, ArticleAuthor, ArticleNote, Author, Section, TaggedArticle
 
 if TYPE_CHECKING:
@@ -322,6 +325,15 @@ def form_conflict_changes(saved: Article, data: dict[str, str]) -> list[Change]:
 # Restore -------------------------------------------------------------------------
 
 
+def _purge_restored(restored: Article, before: ListPlace, lists_before: set[str]) -> None:
+    """Purge the pages that showed the article before a restore or show it after."""
+    after = ListPlace.of(restored)
+    keys = cachekeys.article_change(restored, before, after)
+    if keys:
+        keys |= lists_before | cachekeys.lists_of(restored, {restored.section_id})
+    purge(keys, hard=cachekeys.is_removal(before, after))
+
+
 def restore(article: Article, version: Version, user) -> tuple[Article, list[str]]:
     """Bring ``article`` back to ``version`` as a new revision; return it and what was skipped.
 
@@ -343,6 +355,8 @@ def restore(article: Article, version: Version, user) -> tuple[Article, list[str
     skipped = []
     with transaction.atomic(), reversion.create_revision():
         current = Article.objects.select_for_update().get(pk=article.pk)
+        # Reverting saves raw (no save(), no signals): what pages showed before is purged here.
+        shown_before = (ListPlace.of(current), cachekeys.lists_of(current, {current.section_id}))
         live_authors = set(
             Author.objects.filter(pk__in=[v.field_dict["author_id"] for v in bylines]).values_list(
                 "pk", flat=True
@@ -374,6 +388,12 @@ def restore(article: Article, version: Version, user) -> tuple[Article, list[str
             version=current.version + 1, last_edited_by=user, updated_at=timezone.now()
         )
         restored = Article.objects.select_related("lead_photo").get(pk=current.pk)
+        # An old version was cleaned by the allowlist of its day: clean it by today's.
+        body = sanitize.clean_html(restored.body)
+        if body != restored.body:
+            Article.objects.filter(pk=restored.pk).update(body=body)
+            restored.body = body
+        _purge_restored(restored, *shown_before)
         if restored.status == Article.Status.PUBLISHED:
             try:
                 restored.clean()

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from newsroom.clients import client_address
 from newsroom.pagecache import cached_value, purge
 
 from .models import ArticleCommentState, Comment
@@ -122,19 +123,6 @@ def approved_threads(article: Article) -> tuple[list[Thread], int]:
 # --- Abuse: rate limits ----------------------------------------------------------------
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """Return the client's address; behind proxies (AXES_PROXY_COUNT) read X-Forwarded-For."""
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def _key(kind: str, value: str) -> str:
     digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
     return f"comments:rate:{kind}:{digest}"
@@ -199,7 +187,7 @@ def post_comment(
         email=email,
         text=text,
         status=Comment.Status.APPROVED if approved_at_once else Comment.Status.PENDING,
-        ip_address=client_ip(request),
+        ip_address=client_address(request),
         user_agent=request.headers.get("User-Agent", "")[:USER_AGENT_MAX],
     )
     _hit(_key("email", email))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from articles.models import Article
 from newsroom import csrf
+from newsroom.clients import client_address
 
 from . import services
 from .forms import CommentForm
@@ -69,7 +70,7 @@ def _post(request: HttpRequest, article: Article) -> HttpResponse:
         refusal, status = FORM_EXPIRED, 403
     elif not services.comments_open(article):
         refusal, status = _closed_message(), 403
-    elif message := services.count_attempt(services.client_ip(request)):
+    elif message := services.count_attempt(client_address(request)):
         refusal, status = message, 429
     elif form.is_valid():
         data = form.cleaned_data

@@ -63,13 +63,24 @@ class Subscriber(models.Model):
 
 
 class DigestDelivery(models.Model):
-    """One digest sent to one subscriber: a re-run of the day's digest skips them."""
+    """One digest to one subscriber, claimed before it is sent: no run sends it again.
+
+    The row is written before the message goes out (the unique constraint lets one run
+    have it), and ``sent_at`` once the mail server accepted it. A row without
+    ``sent_at`` was claimed by a run that stopped (killed) before confirming: the
+    message may or may not have gone out, and it is never sent twice.
+    """
 
     date = models.DateField(db_index=True)
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="digest_deliveries"
     )
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the mail server accepted it; empty: claimed by a run that stopped "
+        "before confirming.",
+    )
 
     class Meta:
         verbose_name_plural = "digest deliveries"

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -26,8 +27,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
+from newsroom.clients import client_address
 
-from .models import Subscriber, normalize_email
+from .models import DigestDelivery, Subscriber, normalize_email
 
 logger = logging.getLogger(__name__)
 
@@ -107,17 +109,6 @@ def unsubscribe_url(subscriber: Subscriber) -> str:
 # Sign-up limits
 
 
-def client_address(request: HttpRequest) -> str:
-    """Return the client's IP address, read the way login throttling reads it.
-
-    django-axes already knows about the proxies in front of the site (AXES_PROXY_COUNT),
-    so both limits see the same client.
-    """
-    from axes.helpers import get_client_ip_address
-
-    return get_client_ip_address(request) or request.META.get("REMOTE_ADDR") or "unknown"
-
-
 def _count_attempt(kind: str, key: str, limit: int) -> bool:
     """Count one attempt for ``key``; return whether it is over ``limit`` in the window.
 
@@ -138,7 +129,9 @@ def _count_attempt(kind: str, key: str, limit: int) -> bool:
 def client_over_limit(request: HttpRequest) -> bool:
     """Count a sign-up attempt from this client; return whether it is one too many."""
     return _count_attempt(
-        "client", client_address(request), settings.NEWSLETTER_RATE_LIMIT_PER_CLIENT
+        "client",
+        client_address(request) or "unknown",
+        settings.NEWSLETTER_RATE_LIMIT_PER_CLIENT,
     )
 
 
@@ -264,6 +257,19 @@ def digest_recipients(day: date) -> QuerySet[Subscriber]:
         .exclude(digest_deliveries__date=day)
         .order_by("id")
     )
+
+
+def claim_digest(subscriber: Subscriber, day: date) -> DigestDelivery | None:
+    """Record that this run sends ``day``'s digest to ``subscriber``; None if one already has.
+
+    Committed at once, before the message is sent, so two overlapping runs (or a run
+    started again after one was killed) never send the same digest twice.
+    """
+    try:
+        with transaction.atomic():
+            return DigestDelivery.objects.create(date=day, subscriber=subscriber)
+    except IntegrityError:
+        return None
 
 
 def build_digest(subscriber: Subscriber, day: date, articles: list[Article]) -> NewsletterMessage:

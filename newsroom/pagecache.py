@@ -63,7 +63,7 @@ from django.db.models.signals import post_init
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, get_max_age, patch_vary_headers
-from django.utils.http import http_date, quote_etag, split_header_value
+from django.utils.http import http_date, quote_etag, split_header_value, urlencode
 
 from .edge import EVERY_PAGE, purge_at_edge
 from .hooks import get_func
@@ -427,9 +427,41 @@ def stale_seconds() -> float:
     return float(getattr(settings, "PAGE_CACHE_STALE_SECONDS", 2) or 0)
 
 
+# When a purge could not reach the cache (Redis down): pages stored before it may come
+# back with Redis (one that keeps its data), so the next request that reaches the cache
+# again drops every stored page (a new epoch) before answering from it.
+_lost_purge: list[float] = []
+
+
+def _failures(cache: BaseCache) -> int:
+    """Return how often the cache has been unavailable (``newsroom.cache.RedisCache``)."""
+    return getattr(cache, "failures", 0)
+
+
+def _recover_lost_purges(cache: BaseCache) -> None:
+    if not _lost_purge:
+        return
+    before = _failures(cache)
+    try:
+        _bump(cache, EPOCH_KEY)
+        _bump(cache, GENERATION_KEY)
+    except Exception:
+        return  # still down: try again on the next request
+    if _failures(cache) == before:
+        lost_at = _lost_purge.pop()
+        _lost_purge.clear()
+        local_copies.forget()
+        logger.warning(
+            "The page cache is back: every stored page was dropped, since a purge at %s "
+            "could not reach it.",
+            datetime.fromtimestamp(lost_at, UTC).isoformat(timespec="seconds"),
+        )
+
+
 def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
     cache = page_cache()
     pages: list[str] | None = None  # unknown: every process drops all its copies
+    failures = _failures(cache)
     try:
         # First the time, then the pages: a render that began before this and is stored
         # after it finds the time and drops itself (see PublicPageCacheMiddleware._store).
@@ -454,6 +486,8 @@ def _purge_now(keys: frozenset[str], *, hard: bool) -> None:
         logger.exception("Could not purge pages from the page cache")
         pages = None
     _bump_generation(dropped=pages)
+    if pages is None or _failures(cache) != failures:
+        _lost_purge.append(time.time())
     purge_at_edge(keys, hard=hard)
 
 
@@ -561,8 +595,22 @@ def _page_key(request: HttpRequest) -> str:
     # Method-independent (HEAD shares GET's copy); the scheme and host are part of the
     # page (canonical links, feed URLs are absolute). No epoch in the key: the entry
     # carries its own, so one read fetches both, and a newer copy replaces an older one.
-    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    # Only the query parameters a page reads are part of it (page_path): ?utm_source=1,
+    # =2, … answer the one copy, instead of each rendering and storing a page of its own.
+    url = f"{request.scheme}://{request.get_host()}{page_path(request)}"
     return f"{PAGE_KEY_PREFIX}{hashlib.sha256(url.encode()).hexdigest()}"
+
+
+def page_path(request: HttpRequest) -> str:
+    """Return the request's path with only the query parameters public pages read.
+
+    ``settings.PAGE_CACHE_QUERY_PARAMETERS`` (``page``, ``q``…), sorted: the page a
+    shared copy is kept as. A page must not show the others (a tracking parameter in a
+    form's return address would be served to every reader of the copy).
+    """
+    read = settings.PAGE_CACHE_QUERY_PARAMETERS
+    kept = sorted((name, values) for name, values in request.GET.lists() if name in read)
+    return f"{request.path}?{urlencode(kept, doseq=True)}" if kept else request.path
 
 
 def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:
@@ -684,6 +732,7 @@ def _lookup(
     copy (``purge``) is served unless this request is the one that renders it again:
     the first to take the page's render lock.
     """
+    _recover_lost_purges(cache)
     entry = local_copies.get(key)
     if entry is not None and entry[1] > time.time():
         return _conditional(request, _from_entry(entry), entry[2], entry[3]), None

@@ -92,11 +92,25 @@ class TwoFactorMiddleware:
         }
         if request.path in open_paths or request.path.startswith(reverse("admin:jsi18n")):
             return None
-        if user.is_verified():
-            return None
-        next_query = "?" + urlencode({"next": request.get_full_path()})
-        if has_confirmed_device(user):
-            return reverse("admin:two_factor_verify") + next_query
-        if two_factor_required(user):
-            return reverse("admin:two_factor_setup") + next_query
+        return second_factor_step(request)
+
+
+def second_factor_step(request: HttpRequest) -> str | None:
+    """Return where a staff user must pass the second factor before seeing staff content.
+
+    The code step when they have a confirmed device, the set-up when the newsroom
+    requires one of them; None when their session is verified or nothing is required.
+    The admin asks this on every page (``TwoFactorMiddleware``), the public site before
+    showing an article that is not public yet (a draft, an embargoed story).
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
         return None
+    if getattr(user, "is_verified", lambda: False)():
+        return None
+    next_query = "?" + urlencode({"next": request.get_full_path()})
+    if has_confirmed_device(user):
+        return reverse("admin:two_factor_verify") + next_query
+    if two_factor_required(user):
+        return reverse("admin:two_factor_setup") + next_query
+    return None

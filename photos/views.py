@@ -27,6 +27,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from newsroom.csrf import same_origin
 from photos import images
 from photos.images import ALLOWED_EXTENSIONS, validate_image_file
 from photos.models import Photo
@@ -88,6 +89,10 @@ def upload_view(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("ckCsrfToken", "")
     if len(token) != 40 or not constant_time_compare(token, request.COOKIES.get("ckCsrfToken", "")):
         return refuse("The upload was refused (security token missing).", status=403)
+    # A double-submit cookie can be planted by a sibling subdomain; the browser's own
+    # word on where the post came from cannot (as for the reader forms, newsroom.csrf).
+    if not same_origin(request):
+        return refuse("The upload was refused: it was not sent from this site's editor.", 403)
     uploaded = request.FILES.get("upload")
     if uploaded is None:
         return refuse("No file was sent.")

@@ -26,6 +26,7 @@ from articles.models import (
     TaggedArticle,
 )
 from newsroom.pagecache import depends_on, untracked
+from newsroom.security import second_factor_step
 from public import teasers
 from public.pagination import ArchivePaginator
 from public.search import highlight
@@ -201,6 +202,14 @@ def article_notes(article: Article) -> list[ArticleNote]:
     return list(article.notes.all()) if getattr(article, "has_notes", True) else []
 
 
+class SecondFactorNeeded(Exception):
+    """A staff preview needs the session's second factor first (``step``: where to pass it)."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__(step)
+        self.step = step
+
+
 class ArticleDetailView(DetailView):
     """One article. Staff who may see an article before it is public get a preview here.
 
@@ -214,6 +223,11 @@ class ArticleDetailView(DetailView):
     def get(self, request, *args, **kwargs) -> HttpResponse:
         try:
             return super().get(request, *args, **kwargs)
+        except SecondFactorNeeded as needed:
+            # A password alone never shows a draft: the admin would ask for the code too.
+            response = redirect(needed.step)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
         except Http404:
             renamed = (
                 ArticleSlugRedirect.objects.filter(
@@ -241,8 +255,13 @@ class ArticleDetailView(DetailView):
 
     def get_object(self, queryset=None) -> Article:
         article = super().get_object(queryset)
-        if not article.is_public and not workflow.can_view(self.request.user, article):
+        if article.is_public:
+            return article
+        if not workflow.can_view(self.request.user, article):
             raise Http404("No such article.")
+        step = second_factor_step(self.request)
+        if step:
+            raise SecondFactorNeeded(step)
         return article
 
     def get_context_data(self, **kwargs):

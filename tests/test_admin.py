@@ -594,6 +594,7 @@ def ck_upload(client, name: str, content: bytes, token: str = CK_TOKEN):
     return client.post(
         reverse("ckeditor_upload") + "?responseType=json",
         {"upload": SimpleUploadedFile(name, content), "ckCsrfToken": token},
+        HTTP_SEC_FETCH_SITE="same-origin",  # a browser says where the post came from
     )
 
 

@@ -29,7 +29,7 @@ BROWSE = reverse("ckeditor_browse")
 def ck_upload(client, name: str, content: bytes, query: str = "?responseType=json", **extra):
     client.cookies["ckCsrfToken"] = CK_TOKEN
     data = {"upload": SimpleUploadedFile(name, content), "ckCsrfToken": CK_TOKEN, **extra}
-    return client.post(reverse("ckeditor_upload") + query, data)
+    return client.post(reverse("ckeditor_upload") + query, data, HTTP_SEC_FETCH_SITE="same-origin")
 
 
 def inline(photo: Photo, alt: str = "typed in the editor") -> str:
@@ -116,6 +116,7 @@ def test_ckeditor_upload_refusals_create_no_photo(admin_client, media_root, name
     response = admin_client.post(
         reverse("ckeditor_upload") + "?responseType=json",
         {"upload": SimpleUploadedFile(name, content), "ckCsrfToken": token},
+        HTTP_SEC_FETCH_SITE="same-origin",
     )
 
     assert response.json()["uploaded"] == 0
@@ -479,3 +480,37 @@ def test_inline_photo_missing_credit_and_alt_blocks_clean():
         article.full_clean()
 
     assert any("has no credit and no alt text" in m for m in caught.value.messages)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},  # a sibling subdomain that planted the cookie
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {},  # no word from a browser at all
+    ],
+    ids=["cross-site", "sibling-subdomain", "foreign-origin", "no-origin"],
+)
+def test_ckeditor_upload_refuses_a_post_from_another_site(admin_client, media_root, headers):
+    admin_client.cookies["ckCsrfToken"] = CK_TOKEN
+    response = admin_client.post(
+        reverse("ckeditor_upload") + "?responseType=json",
+        {"upload": SimpleUploadedFile("photo.jpg", image_bytes()), "ckCsrfToken": CK_TOKEN},
+        **headers,
+    )
+
+    assert response.status_code == 403
+    assert "not sent from this site's editor" in response.json()["error"]["message"]
+    assert not Photo.objects.exists()
+
+
+def test_ckeditor_upload_from_the_sites_own_origin_header_is_accepted(admin_client, media_root):
+    admin_client.cookies["ckCsrfToken"] = CK_TOKEN
+    response = admin_client.post(
+        reverse("ckeditor_upload") + "?responseType=json",
+        {"upload": SimpleUploadedFile("photo.jpg", image_bytes()), "ckCsrfToken": CK_TOKEN},
+        HTTP_ORIGIN="http://testserver",
+    )
+
+    assert response.json()["uploaded"] == 1

@@ -249,3 +249,71 @@ def test_public_pages_are_never_redirected(settings):
     settings.NEWSROOM_REQUIRE_2FA = True
 
     assert client_for(editor()).get("/").status_code == 200
+
+
+# Two-factor for previews on the public site ----------------------------------------------
+
+
+def draft_by(user):
+    from articles.models import Article
+    from tests.factories import ArticleFactory
+
+    return ArticleFactory(
+        headline="Embargoed: talks resume",
+        status=Article.Status.DRAFT,
+        published_at=None,
+        authors=[],
+        created_by=user,
+    )
+
+
+def test_a_password_alone_never_shows_a_draft_on_the_public_site():
+    user = editor()
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client = client_for(user)  # the password only: the code is not entered yet
+    draft = draft_by(user)
+
+    asked = client.get(draft.get_absolute_url())
+    with time_machine.travel(timezone.now() + timedelta(seconds=5)):
+        client.post(VERIFY, {"token": code_for(device), "next": draft.get_absolute_url()})
+    shown = client.get(draft.get_absolute_url())
+
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(VERIFY)
+    assert "next=%2Farticles%2F" in asked["Location"]
+    assert "no-store" in asked["Cache-Control"]
+    assert "Embargoed" not in asked.content.decode()
+    assert shown.status_code == 200
+    assert "Embargoed: talks resume" in shown.content.decode()
+
+
+def test_a_public_article_needs_no_code(settings):
+    from tests.factories import ArticleFactory
+
+    user = editor()
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    article = ArticleFactory(headline="Talks resume")
+
+    assert client_for(user).get(article.get_absolute_url()).status_code == 200
+
+
+def test_a_draft_preview_asks_for_the_set_up_where_the_admin_requires_it(settings):
+    settings.NEWSROOM_REQUIRE_2FA = True
+    user = editor()
+    draft = draft_by(user)
+
+    response = client_for(user).get(draft.get_absolute_url())
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(SETUP)
+
+
+def test_without_a_device_or_a_requirement_previews_are_unchanged(settings):
+    settings.NEWSROOM_REQUIRE_2FA = False
+    user = editor()
+    draft = draft_by(user)
+
+    response = client_for(user).get(draft.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "Draft preview — not public" in response.content.decode()

@@ -632,3 +632,38 @@ def test_subscribers_cannot_be_added_or_edited_in_the_admin(admin_client):
     )
     ann.refresh_from_db()
     assert ann.status == Subscriber.Status.CONFIRMED
+
+
+def test_two_runs_at_once_never_send_a_digest_twice(news_day, monkeypatch):
+    """A second run starts while the first is sending its first message."""
+    mail.outbox = []
+    emails = [f"{letter}@example.org" for letter in "abcd"]
+    for email in emails:
+        confirmed(email)
+    build = services.build_digest
+    overlapping = []
+
+    def build_and_start_another_run(subscriber, day, articles):
+        if not overlapping:
+            overlapping.append(True)
+            call_command("send_digest", stdout=io.StringIO(), stderr=io.StringIO())
+        return build(subscriber, day, articles)
+
+    monkeypatch.setattr(services, "build_digest", build_and_start_another_run)
+
+    call_command("send_digest", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert sorted(m.to[0] for m in mail.outbox) == emails  # each exactly once
+    assert DigestDelivery.objects.filter(sent_at__isnull=False).count() == 4
+
+
+def test_a_digest_claimed_by_a_killed_run_is_not_sent_again(news_day):
+    """Killed after claiming (the message may have gone out): never sent a second time."""
+    mail.outbox = []
+    reader = confirmed("a@example.org")
+    confirmed("b@example.org")
+    DigestDelivery.objects.create(date=NOON.date(), subscriber=reader)  # claimed, not confirmed
+
+    call_command("send_digest", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert [m.to[0] for m in mail.outbox] == ["b@example.org"]

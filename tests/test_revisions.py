@@ -284,3 +284,40 @@ def test_contributor_may_not_restore_an_editors_schedule():
     article.refresh_from_db()
     assert not article.featured
     assert any("other publishing settings" in m for m in page_messages(response))
+
+
+def test_restoring_a_published_version_shows_on_the_cached_pages(client):
+    article = ArticleFactory(headline="First headline", tags=["war"])
+    editor_client = client_for(editor())
+    save(editor_client, article, headline="Kept headline")
+    save(editor_client, article, headline="Changed headline", tags="energy")
+    war = reverse("articles:tag", kwargs={"slug": "war"})
+    for url in (article.get_absolute_url(), war, "/"):
+        client.get(url)  # readers have these pages cached
+    kept = versions_of(article)[1]
+
+    editor_client.post(restore_url(article, kept))
+
+    assert "Kept headline" in client.get(article.get_absolute_url()).content.decode()
+    assert "Kept headline" in client.get(war).content.decode()
+    assert "Kept headline" in client.get("/").content.decode()
+
+
+def test_a_restored_body_is_cleaned_by_todays_allowlist():
+    article = ArticleFactory(body="<p>First version.</p>")
+    client = client_for(editor())
+    save(client, article, body="<p>Safe paragraph.</p>")
+    save(client, article, body="<p>Second version.</p>")
+    old = versions_of(article)[1]
+    # A revision stored before a sanitizer fix (or tampered with in the database).
+    old.serialized_data = old.serialized_data.replace(
+        "<p>Safe paragraph.</p>",
+        '<p onclick=\\"steal()\\">Safe paragraph.</p><script>steal()</script>',
+    )
+    old.save()
+
+    client.post(restore_url(article, old))
+
+    article.refresh_from_db()
+    assert "Safe paragraph." in article.body
+    assert "<script" not in article.body and "onclick" not in article.body

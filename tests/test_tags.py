@@ -412,3 +412,30 @@ def test_tag_with_cyrillic_name_has_a_working_page_and_link(client):
     response = client.get(url)
     assert response.status_code == 200
     assert article.headline in response.content.decode()
+
+
+def test_merge_page_says_when_a_selected_tag_was_merged_away_meanwhile(tag_editor):
+    drone, drones, uav = make_tag("drone"), make_tag("drones"), make_tag("UAV")
+    gone = uav.pk
+    uav.delete()  # a colleague merged it away after the page was opened
+
+    response = tag_editor.post(MERGE, {"tags": [drone.pk, drones.pk, gone], "keep": drone.pk})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A tag you selected no longer exists" in html
+    assert [t.name for t in response.context["tags"]] == ["drone", "drones"]
+    assert Tag.objects.count() == 2  # nothing merged until the editor confirms again
+
+
+def test_merge_page_says_when_too_few_tags_are_left(tag_editor):
+    drone, uav = make_tag("drone"), make_tag("UAV")
+    gone = uav.pk
+    uav.delete()
+
+    response = tag_editor.post(MERGE, {"tags": [drone.pk, gone], "keep": drone.pk})
+
+    html = response.content.decode()
+    assert "A tag you selected no longer exists" in html
+    assert "Select at least two tags to merge." in html
+    assert "Back to the tags" in html

@@ -27,7 +27,14 @@ from django.utils.safestring import SafeString
 from photos.admin import LIST_THUMB_SIZE, photo_img
 
 from .. import editing, history, workflow
-from ..models import Article, ArticleAuthor, ArticleNote, PreviewLink, TaggedArticle
+from ..models import (
+    Article,
+    ArticleAuthor,
+    ArticleNote,
+    ArticleSlugRedirect,
+    PreviewLink,
+    TaggedArticle,
+)
 from ..querysets import bylines_prefetch
 from .common import ArticlePhotoRightsFilter, PhotoRightsAdminMixin, join_names
 from .revisions import ArticleHistoryMixin, clock, display_name
@@ -84,6 +91,30 @@ class ArticleAdminForm(forms.ModelForm):
         self.was_public = bool(self.instance.pk) and self.instance.is_public
         if self.instance.pk:
             self.initial["loaded_version"] = self.instance.version
+
+    def clean_slug(self) -> str:
+        """Refuse another article's earlier slug unless the user may change that article.
+
+        Its links answer 301 to that article; taking the slug ends the redirect (the
+        model does), so links shared over the years would 404 and then open this story.
+        """
+        slug = self.cleaned_data.get("slug")
+        taken = (
+            ArticleSlugRedirect.objects.filter(old_slug=slug)
+            .exclude(article_id=self.instance.pk)
+            .select_related("article")
+            .first()
+        )
+        if taken is None:
+            return slug
+        other = taken.article
+        if self.user is not None and workflow.can_change(self.user, other):
+            return slug
+        raise ValidationError(
+            f"“{slug}” was the address of another article, “{other.headline}”, and links "
+            "to it still lead there. Choose another slug.",
+            code="slug_redirects_elsewhere",
+        )
 
     def clean(self):
         cleaned_data = super().clean()

@@ -68,7 +68,14 @@ class MergeTagsForm(forms.Form):
     """The tags to merge and the one of them to keep."""
 
     tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.all(), widget=forms.MultipleHiddenInput
+        queryset=Tag.objects.all(),
+        widget=forms.MultipleHiddenInput,
+        error_messages={
+            "invalid_choice": "A tag you selected no longer exists: someone merged or deleted "
+            "it after you opened this page. The tags below are the ones left.",
+            "invalid_pk_value": "“%(pk)s” is not a tag.",
+            "required": "Select at least two tags to merge.",
+        },
     )
     keep = forms.ModelChoiceField(
         queryset=Tag.objects.all(),
@@ -82,6 +89,11 @@ class MergeTagsForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         tags, keep = cleaned.get("tags"), cleaned.get("keep")
+        if tags is None and "tags" in self.errors:
+            # Some are gone: still say when too few are left to merge.
+            ids = [i for i in self.data.getlist(self.add_prefix("tags")) if str(i).isdigit()]
+            if Tag.objects.filter(pk__in=ids).count() < 2:
+                self.add_error("tags", "Select at least two tags to merge.")
         if tags is not None and len(tags) < 2:
             raise forms.ValidationError("Select at least two tags to merge.")
         if tags is not None and keep is not None and keep not in tags:

@@ -3,6 +3,7 @@
 from django import template
 
 from newsletter.forms import SignupForm
+from newsroom.pagecache import page_path
 
 register = template.Library()
 
@@ -20,7 +21,8 @@ def newsletter_signup(
     return {
         "form": SignupForm(),
         "heading": heading,
-        "next": request.get_full_path() if request is not None else "",
+        # The page's own address: never a reader's tracking parameters (pages are shared).
+        "next": page_path(request) if request is not None else "",
         # No CSRF token: it would make every page holding the form uncacheable. The view
         # checks the browser's Sec-Fetch-Site/Origin headers instead.
         "embedded": True,

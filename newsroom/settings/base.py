@@ -188,6 +188,10 @@ PAGE_CACHE_EDGE = (
     if env_list("PAGE_CACHE_EDGE_PURGE_URLS")
     else None
 )
+# The query parameters public pages read (the page of a list, the search, the
+# sitemap's page, a reply's form): each value is a page of its own. Any other parameter
+# (utm_source, fbclid…) is answered from the page without it, never stored apart.
+PAGE_CACHE_QUERY_PARAMETERS = frozenset({"page", "q", "p", "reply_to"})
 PAGE_CACHE_EXCLUDED_PREFIXES = (
     "/admin/",
     "/ckeditor/",
@@ -271,11 +275,14 @@ AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
 AXES_COOLOFF_MESSAGE = (
     f"Too many failed logins. Try again in {int(AXES_COOLOFF_TIME.total_seconds() // 60)} minutes."
 )
-# Behind a reverse proxy, set AXES_PROXY_COUNT to the number of proxies in front of Django
-# so the client's address is read from X-Forwarded-For (else every login shares one IP).
-if os.environ.get("AXES_PROXY_COUNT"):
-    AXES_IPWARE_PROXY_COUNT = int(os.environ["AXES_PROXY_COUNT"])
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# How many reverse proxies the newsroom runs in front of Django (nginx: 1). Login
+# throttling, the newsletter's and the comments' limits read the client's address from
+# X-Forwarded-For through exactly that many (newsroom.clients); 0 ignores the header,
+# which any client can forge. AXES_PROXY_COUNT is the earlier name of the variable.
+NEWSROOM_PROXY_COUNT = int(
+    os.environ.get("NEWSROOM_PROXY_COUNT") or os.environ.get("AXES_PROXY_COUNT") or "0"
+)
+AXES_CLIENT_IP_CALLABLE = "newsroom.clients.client_address"
 
 # Two-factor authentication (django-otp, TOTP apps). Open to every staff user; required
 # for Editors and Administrators (whoever may publish) when this is on.

@@ -26,9 +26,9 @@ class Command(BaseCommand):
     help = (
         "E-mail confirmed subscribers the articles published on a day (today by default, in "
         "the newsroom's time zone), in batches over one mail connection each. Every "
-        "delivery is recorded, so a run that stopped half-way (error, Ctrl-C) continues "
-        "with the subscribers not yet served when started again, and a second run sends "
-        "nothing more."
+        "delivery is claimed before it is sent, so a run that stopped half-way (error, "
+        "Ctrl-C, killed) continues with the subscribers not yet served when started "
+        "again, two runs at once share the work, and no digest is ever sent twice."
     )
 
     def add_arguments(self, parser) -> None:
@@ -93,22 +93,30 @@ class Command(BaseCommand):
         )
 
     def send_batch(self, day: date, articles: list, pks: list[int], progress: tqdm) -> int:
-        """Send one batch over one connection; record each message that went out.
+        """Send one batch over one connection; claim each digest before sending it.
 
-        Messages go one at a time through the open connection so that, when the server
-        fails half-way, exactly those already accepted are recorded (in ``finally``) and
-        the next run neither skips nor repeats anyone.
+        Each message is claimed first (``claim_digest``: another run that has it is left
+        to it), then sent through the open connection, and the claims are confirmed with
+        their time at the end of the batch. A message the server refused is unclaimed,
+        so the next run sends it; one that went out is never sent again.
         """
         # Re-read the batch: someone may have unsubscribed since the run started.
         subscribers = list(services.digest_recipients(day).filter(pk__in=pks))
-        delivered: list[DigestDelivery] = []
+        sent: list[int] = []
         try:
             with mailers.default as connection:
                 for subscriber in subscribers:
-                    connection.send_messages([services.build_digest(subscriber, day, articles)])
-                    delivered.append(DigestDelivery(date=day, subscriber=subscriber))
+                    claim = services.claim_digest(subscriber, day)
+                    if claim is not None:
+                        try:
+                            message = services.build_digest(subscriber, day, articles)
+                            connection.send_messages([message])
+                        except BaseException:
+                            claim.delete()  # not sent: the next run sends it
+                            raise
+                        sent.append(claim.pk)
                     progress.update()
         finally:
-            DigestDelivery.objects.bulk_create(delivered, ignore_conflicts=True)
+            DigestDelivery.objects.filter(pk__in=sent).update(sent_at=timezone.now())
         progress.update(len(pks) - len(subscribers))
-        return len(delivered)
+        return len(sent)
