@@ -295,7 +295,8 @@ def bucket_keys() -> set[str]:
 def ck_upload(client, name: str, content: bytes):
     client.cookies["ckCsrfToken"] = CK_TOKEN
     data = {"upload": ContentFile(content, name=name), "ckCsrfToken": CK_TOKEN}
-    return client.post(reverse("ckeditor_upload") + "?responseType=json", data)
+    url = reverse("ckeditor_upload") + "?responseType=json"
+    return client.post(url, data, HTTP_SEC_FETCH_SITE="same-origin")  # as a browser says
 
 
 @pytest.mark.django_db

@@ -507,8 +507,9 @@ def test_editor_preview_runs_a_constant_number_of_queries(client, django_assert_
     draft.status = Article.Status.DRAFT
     draft.save()
 
-    # Session, user, user and group permissions, then the article page's 4 queries.
-    with django_assert_max_num_queries(8):
+    # Session, user, user and group permissions, whether the editor has a second factor
+    # to enter first (their TOTP and backup-code devices), then the article page's 4.
+    with django_assert_max_num_queries(10):
         response = client.get(draft.get_absolute_url())
 
     assert "Draft preview — not public" in text_of(response)
