@@ -572,10 +572,12 @@ def run_once(args: argparse.Namespace, articles: int, *, scaled: bool, redis_url
 
 
 def soak(server: Server, url_files: dict[str, Path], args: argparse.Namespace) -> dict:
-    """Load every page kind mixed at 64 connections; report errors and workers' memory.
+    """Load every page kind mixed at 64 connections while an editor saves; report errors
+    and workers' memory.
 
     The production configuration (page cache on), over every URL of every kind, warmed or
-    not: hits and misses mixed, as when a crawler or a news peak meets the site.
+    not: hits and misses mixed, as when a crawler or a news peak meets the site, and an
+    editor saving a published article every ``1 / --soak-saves`` seconds (bench/desk.py).
     """
     mixed = [p for k, f in url_files.items() if k in PAGE_KINDS for p in f.read_text().split()]
     random.Random(64).shuffle(mixed)
@@ -583,23 +585,54 @@ def soak(server: Server, url_files: dict[str, Path], args: argparse.Namespace) -
     mixed_file.write_text("\n".join(mixed) + "\n")
     before = server.worker_rss_mb()
     log(f"Soak: {args.soak} s at {args.soak_connections} connections, all kinds mixed")
+    editor = (
+        start_editor(server, "published", args.soak_saves, args.soak) if args.soak_saves else None
+    )
     with ThreadPoolExecutor(1) as pool:
         timeline = pool.submit(server.sample_rss, args.soak - 1)
         row = run_wrk(
             server.base, mixed_file, duration=args.soak, connections=args.soak_connections
         )
     after = server.worker_rss_mb()
+    samples = timeline.result()
     row |= {
         "connections": args.soak_connections,
         "rss_mb_before": before,
         "rss_mb_after": after,
-        "rss_mb_every_10s": timeline.result(),
+        "rss_mb_peak": [max(values) for values in zip(before, *samples, after, strict=False)],
+        "rss_mb_every_10s": samples,
     }
+    if editor is not None:
+        row["editor"] = finish_editor(editor, args.soak)
     log(
         f"  soak: {row['rps']:.0f} req/s, p99 {row['p99_ms']:.1f} ms, errors {row['errors']}, "
-        f"worker RSS {before} → {after} MB"
+        f"worker RSS {before} → peak {row['rss_mb_peak']} "
+        f"→ {after} MB, saves {row.get('editor', {}).get('saves', 0)}"
     )
     return row
+
+
+def start_editor(server: Server, kind: str, rate: float, seconds: float) -> subprocess.Popen:
+    """Start bench/desk.py saving ``kind`` articles at ``rate`` a second for ``seconds``."""
+    editor = subprocess.Popen(
+        [PYTHON, "-m", "bench.desk", kind, str(rate), str(seconds + 2)],
+        cwd=ROOT,
+        env=server.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)  # the editor's Django starts before the readers do
+    return editor
+
+
+def finish_editor(editor: subprocess.Popen, seconds: float) -> dict:
+    """Wait for the editor; return its count of saves (raises if it failed)."""
+    out, err = editor.communicate(timeout=seconds + 60)
+    found = re.search(r"^DESK_JSON (\{.*\})$", out, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"bench.desk failed:\n{err[-2000:]}")
+    return json.loads(found[1])
 
 
 # What the newsroom does while readers read: (name, kind of article saved, saves per second).
@@ -628,17 +661,7 @@ def busy_desk(server: Server, url_files: dict[str, Path], args: argparse.Namespa
     rows: dict[str, dict] = {}
     for name, kind, rate in DESK_SCENARIOS:
         server.drain()
-        editor = None
-        if kind:
-            editor = subprocess.Popen(
-                [PYTHON, "-m", "bench.desk", kind, str(rate), str(args.desk + 2)],
-                cwd=ROOT,
-                env=server.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            time.sleep(1)  # the editor's Django starts before the readers do
+        editor = start_editor(server, kind, rate, args.desk) if kind else None
         row = run_wrk(
             server.base,
             mixed_file,
@@ -647,11 +670,7 @@ def busy_desk(server: Server, url_files: dict[str, Path], args: argparse.Namespa
             script=DESK_LUA,
         )
         if editor is not None:
-            out, err = editor.communicate(timeout=args.desk + 60)
-            found = re.search(r"^DESK_JSON (\{.*\})$", out, re.MULTILINE)
-            if not found:
-                raise RuntimeError(f"bench.desk failed:\n{err[-2000:]}")
-            row["editor"] = json.loads(found[1])
+            row["editor"] = finish_editor(editor, args.desk)
         rows[name] = row
         log(
             f"  {name:<22}{row['rps']:>8.0f} req/s  p99 {row['p99_ms']:.1f} ms"
@@ -738,6 +757,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--soak", type=int, default=60, help="Soak seconds; 0 skips it [60].")
     parser.add_argument("--soak-connections", type=int, default=64)
+    parser.add_argument(
+        "--soak-saves",
+        type=float,
+        default=0.33,
+        help="Published saves per second during the soak; 0: none [0.33].",
+    )
     parser.add_argument("--warm", type=int, default=120, help="Cache warm-up seconds [120].")
     parser.add_argument(
         "--desk", type=int, default=20, help="Seconds per busy-desk scenario; 0 skips it [20]."
