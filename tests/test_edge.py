@@ -189,3 +189,17 @@ def test_a_scheduled_story_appears_at_the_edge_at_its_time(edge, stories):
 
     # The edge keeps the page no longer than the scheduled moment, then asks again.
     assert until(lambda: "Embargoed report" in fetch(edge, urls["city"]).text, seconds=8)
+
+
+def test_tracking_parameters_share_one_copy_at_the_edge(edge, stories):
+    path = stories["works"].get_absolute_url()
+    fetch(edge, f"{path}?utm_source=a")
+
+    answers = [fetch(edge, f"{path}?utm_source={n}&fbclid=x{n}") for n in range(20)]
+    section = stories["city"].get_absolute_url()
+    fetch(edge, f"{section}?page=1&utm_medium=b")
+    same_page = fetch(edge, f"{section}?utm_medium=c&page=1")
+
+    assert {answer.headers["X-Edge"] for answer in answers} == {"HIT"}
+    assert all("Bridge reopens" in answer.text for answer in answers)
+    assert same_page.headers["X-Edge"] == "HIT"
