@@ -91,7 +91,7 @@ def kept_related_and_neighbours(
     does not depend on those lists: like the page, the choice is otherwise as old as
     ``PAGE_CACHE_SECONDS`` at most.
     """
-    tag_ids = sorted(tag.pk for tag in article.tags.all())  # prefetched by with_related()
+    tag_ids = sorted(tag.pk for tag in article.shown_tags)  # prefetched by with_related()
     # Only where the article stands decides the choice, not its text: an edit to its
     # words (the busiest edit there is) keeps the choice; a new time, section or tag set
     # is another name.

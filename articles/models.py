@@ -350,6 +350,14 @@ class Article(models.Model):
         return self.lead_photo.caption if self.lead_photo else ""
 
     @property
+    def shown_tags(self) -> list:
+        """Return the tags in the order the editor gave them (prefetched by ``with_related``)."""
+        rows = getattr(self, "tag_rows", None)
+        if rows is None:
+            return list(self.tags.all())  # an instance's manager orders them so too
+        return [row.tag for row in rows]
+
+    @property
     def credited_authors(self) -> list[Author]:
         """Return the authors in byline order (uses the prefetch of ``with_related``)."""
         return [byline.author for byline in self.bylines.all()]

@@ -184,7 +184,7 @@ class ArticleFeed(Feed):
         return item.shown_updated_at or item.published_at
 
     def item_categories(self, item: Article) -> list[str]:
-        return [tag.name for tag in item.tags.all()]
+        return [tag.name for tag in item.shown_tags]
 
     def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
         return {

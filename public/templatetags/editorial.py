@@ -117,7 +117,7 @@ def article_json_ld(context, article: Article, notes=()) -> SafeString:
     }
     if article.audio:
         data["audio"] = audio_object(request, article)
-    keywords = [tag.name for tag in article.tags.all()]
+    keywords = [tag.name for tag in article.shown_tags]
     if keywords:
         data["keywords"] = ", ".join(keywords)
     if notes:
