@@ -42,15 +42,14 @@ MODELS = (
 
 
 def backed_up_models() -> list[type[models.Model]]:
-    return [apps.get_model(label) for label in MODELS if _installed(label)]
-
-
-def _installed(label: str) -> bool:
-    try:
-        apps.get_model(label)
-    except LookupError:
-        return False
-    return True
+    """Return the models of ``MODELS`` this project has installed, in that order."""
+    found = []
+    for label in MODELS:
+        try:
+            found.append(apps.get_model(label))
+        except LookupError:
+            continue
+    return found
 
 
 def file_fields(model: type[models.Model]) -> list[models.FileField]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
@@ -43,7 +44,7 @@ class Variant:
 
     @property
     def name(self) -> str:
-        kind = "lead" if self.template.endswith("lead_story.html") else "teaser"
+        kind = PurePosixPath(self.template).stem  # "teaser", "lead_story"
         return f"{kind}:{self.level}{'c' if self.compact else ''}{'h' if self.hide_section else ''}"
 
     @property

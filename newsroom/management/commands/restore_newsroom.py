@@ -15,13 +15,14 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from newsroom.backup import FORMAT, VERSION, backed_up_models, field_of
+from newsroom.backup import FORMAT, VERSION, field_of
 from newsroom.pagecache import invalidate_pages
 from newsroom.progress import ProgressStream
 from photos import images
@@ -81,11 +82,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Restored {path}: {counts}; {len(media)} files."))
 
     def refuse_content(self) -> None:
-        held = {
-            model._meta.verbose_name_plural: model._default_manager.count()
-            for model in backed_up_models()
-            if model._meta.label in CONTENT
-        }
+        models = [apps.get_model(label) for label in CONTENT]
+        held = {model._meta.verbose_name_plural: model._default_manager.count() for model in models}
         held = {name: count for name, count in held.items() if count}
         if held:
             listed = ", ".join(f"{count} {name}" for name, count in held.items())
@@ -102,8 +100,7 @@ class Command(BaseCommand):
         for name in tqdm(media, desc="Media", unit="file", disable=not show,
                          file=ProgressStream(self.stderr)):  # fmt: skip
             stored_name = name.removeprefix("media/")
-            path = fields.get(stored_name)
-            storage = field_of(path).storage if path else field_of("photos.Photo.image").storage
+            storage = field_of(fields[stored_name]).storage
             if storage.exists(stored_name):
                 storage.delete(stored_name)
             saved = storage.save(stored_name, ContentFile(archive.read(name)))
