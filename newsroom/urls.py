@@ -26,5 +26,8 @@ urlpatterns = [
     path("", include("public.urls")),
 ]
 
+# A database outage answers 503 with Retry-After, any other error 500 (both DB-free).
+handler500 = "newsroom.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
