@@ -27,7 +27,16 @@ SECTIONS = "articles:sections"
 # What other pages show of an article. Its card: a link to it (a compact teaser, the
 # previous/next links) shows these; a full teaser adds the dek and the byline. Changing
 # anything else (its text, tags, notes) purges its own page, not the pages linking to it.
-CARD_FIELDS = ("headline", "slug", "lead_photo_id", "section_id", "published_at")
+# Teasers mark live coverage that is on with a badge: starting or ending it is a card change.
+CARD_FIELDS = (
+    "headline",
+    "slug",
+    "lead_photo_id",
+    "section_id",
+    "published_at",
+    "live",
+    "coverage_ended_at",
+)
 TEASER_FIELDS = ("dek",)
 # How far an edit of an article reaches: its page; also its full teasers; also its card.
 PAGE, TEASER, CARD = "page", "teaser", "card"

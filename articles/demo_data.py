@@ -35,6 +35,18 @@ class Shot:
 
 
 @dataclass(frozen=True)
+class Update:
+    """One update of a live story, posted ``minutes_ago`` before the demo is loaded."""
+
+    minutes_ago: int
+    text: str
+    headline: str = ""
+    key_event: bool = False
+    pinned: bool = False
+    authors: tuple[str, ...] = ("news-desk",)
+
+
+@dataclass(frozen=True)
 class Story:
     slug: str
     headline: str
@@ -50,6 +62,7 @@ class Story:
     featured: bool = False
     lead_photo_caption: str = ""
     audio: bool = False
+    updates: tuple[Update, ...] = ()  # a live story's updates (it is live when it has some)
 
 
 SECTIONS = (
@@ -148,6 +161,117 @@ KYIV = ZoneInfo("Europe/Kyiv")
 REFERENCE_SLUG = "north-korean-shells-keep-reaching-russian-guns"
 
 STORIES = (
+    Story(
+        slug="kharkiv-attack-live",
+        headline="Live: Kharkiv under overnight attack, power cuts across the region",
+        dek="Updates from our news desk as the city recovers from a combined missile and drone attack. Demo coverage: the events and people are invented.",
+        section="news-feed",
+        authors=("news-desk",),
+        tags=("Kharkiv", "War", "Energy"),
+        photo=Shot(
+            "Firefighters spray water on a smoking apartment block at dawn",
+            "Firefighters at a damaged apartment block in Kharkiv.",
+            "Serhii Tkach",
+            "The Newsroom",
+            scene="city",
+            tags=("War",),
+        ),
+        hours_ago=9,
+        blocks=(
+            "Russia attacked Kharkiv overnight with missiles and drones, damaging an apartment block and two substations. This page follows the day's events; the newest updates are first.",
+            "The regional administration asks residents to follow official alerts and to stay in shelters until the all-clear. Heating points are open across the city.",
+            "## What we know",
+            "Our news desk verifies every report before publishing it here. Key events are listed at the top of the updates.",
+            "> The city is working. Stay in shelters during alerts and help your neighbours. -- the mayor, in a morning video address",
+            'Shelter addresses are on <a href="https://example.org/kharkiv-shelters">the city council\'s map</a>.',
+        ),
+        updates=(
+            Update(
+                9,
+                "Firefighters have reached the damaged apartment block in the Kyivskyi district. Rescuers are searching the upper floors; four people have been taken to hospital with light injuries.",
+                headline="Rescuers search damaged apartment block",
+                key_event=True,
+                authors=("olena-marchenko",),
+            ),
+            Update(
+                95,
+                "The state energy company says strikes hit two substations in the region overnight. It expects scheduled outages in Kharkiv until the evening.",
+                headline="Two substations hit, outages expected until evening",
+                key_event=True,
+            ),
+            Update(
+                410,
+                "Heating points and shelters open tonight: at every metro station, at the central library and at School No. 3. Bring documents, medicine and a charged phone.",
+                headline="Where to find heat and shelter tonight",
+                pinned=True,
+            ),
+            Update(
+                520,
+                "Explosions were heard in Kharkiv shortly after 02:00 as the region came under a combined missile and drone attack, the mayor said.",
+                headline="Explosions in Kharkiv overnight",
+                key_event=True,
+            ),
+            Update(
+                6,
+                "Air defence is working over the eastern districts, the regional administration says. Stay in shelters.",
+            ),
+            Update(
+                29,
+                "The regional governor says there are no reports of casualties so far from the latest wave.",
+            ),
+            Update(
+                59,
+                "Trains on the Kharkiv–Kyiv line are running up to forty minutes late after a power cut at a junction.",
+            ),
+            Update(
+                96,
+                "Volunteers at the central railway station are handing out tea and blankets to passengers waiting for delayed trains.",
+            ),
+            Update(
+                123,
+                "The city council says heating points are open in every district; their addresses are in the pinned post.",
+            ),
+            Update(
+                157,
+                "Emergency crews have put out a fire at a warehouse in the industrial zone. Nobody was inside.",
+            ),
+            Update(
+                181,
+                "Mobile network operators say service is restored in most of the city after the overnight outage.",
+            ),
+            Update(
+                212,
+                "Schools in the region will teach online tomorrow, the regional education department says.",
+            ),
+            Update(
+                250,
+                "Repair crews are working on a damaged substation in the north of the city; about 8,000 homes are without power.",
+            ),
+            Update(278, "The all-clear has sounded in Kharkiv after two hours and ten minutes."),
+            Update(313, "A new air-raid alert has been declared for the whole region."),
+            Update(338, "The metro is open as a shelter again; trains run every fifteen minutes."),
+            Update(370, "Water supply is back in the Saltivka district, the city utility says."),
+            Update(
+                409,
+                "The governor asks residents not to publish photos or videos of the places hit.",
+            ),
+            Update(438, "Public transport will run until 22:00 tonight instead of 23:00."),
+            Update(474, "Power has been restored to all but 1,500 homes in the north of the city."),
+            Update(560, "Residents report a power cut in parts of the Kholodnohirskyi district."),
+            Update(
+                575,
+                "The regional administration says an air-raid alert is in force across the Kharkiv region.",
+            ),
+            Update(
+                590,
+                "Monitoring channels report groups of drones approaching the city from the north-east.",
+            ),
+            Update(
+                605,
+                "Good evening. We are following the situation in Kharkiv, where an air-raid alert has just been declared.",
+            ),
+        ),
+    ),
     Story(
         slug=REFERENCE_SLUG,
         headline="North Korean shells keep reaching Russian guns, Seoul analysts say",

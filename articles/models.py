@@ -199,6 +199,24 @@ class Article(models.Model):
         default=False,
         help_text="Shows “This audio is created with AI assistance” next to the player.",
     )
+    # Live coverage (the ``live`` app holds the updates).
+    live = models.BooleanField(
+        "live coverage",
+        default=False,
+        help_text="A live page: short, timestamped updates posted from this page's top.",
+    )
+    coverage_started_at = models.DateTimeField(
+        "coverage start",
+        null=True,
+        blank=True,
+        help_text="Leave empty to start the coverage when the article is published.",
+    )
+    coverage_ended_at = models.DateTimeField(
+        "coverage end",
+        null=True,
+        blank=True,
+        help_text="Set when the coverage ends: the page then says so, with this time.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -294,6 +312,9 @@ class Article(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        start, end = self.coverage_start, self.coverage_ended_at
+        if self.live and start and end and end <= start:
+            raise ValidationError({"coverage_ended_at": "The coverage must end after it starts."})
         if self.status != self.Status.PUBLISHED:
             return
         self.body = sanitize.clean_html(self.body)
@@ -306,6 +327,22 @@ class Article(models.Model):
             if rest := [p for p in problems if p not in lead]:
                 errors[NON_FIELD_ERRORS] = rest
             raise ValidationError(errors)
+
+    @property
+    def coverage_start(self):
+        """When live coverage started: its own start, else the publish time."""
+        return self.coverage_started_at or self.published_at
+
+    @property
+    def coverage_is_on(self) -> bool:
+        """Whether this is live coverage that has not ended (readers see a LIVE badge)."""
+        if not self.live:
+            return False
+        return self.coverage_ended_at is None or self.coverage_ended_at > timezone.now()
+
+    @property
+    def coverage_has_ended(self) -> bool:
+        return self.live and not self.coverage_is_on
 
     @property
     def minutes_to_read(self) -> int:

@@ -40,6 +40,17 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
         "photos": ("add_photo", "view_photo"),
         "taggit": ("view_tag",),
         "narration": ("view_narration",),
+        # Post updates to live coverage; they wait for an editor (live.workflow).
+        "live": (
+            "add_liveupdate",
+            "change_liveupdate",
+            "delete_liveupdate",
+            "view_liveupdate",
+            "add_liveupdateauthor",
+            "change_liveupdateauthor",
+            "delete_liveupdateauthor",
+            "view_liveupdateauthor",
+        ),
     },
     EDITOR: {
         "articles": (
@@ -78,6 +89,16 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
         "photos": ("add_photo", "change_photo", "view_photo"),
         "taggit": ("add_tag", "change_tag", "delete_tag", "view_tag"),
         "narration": ("add_narration", "change_narration", "view_narration"),
+        "live": (
+            "add_liveupdate",
+            "change_liveupdate",
+            "delete_liveupdate",
+            "view_liveupdate",
+            "add_liveupdateauthor",
+            "change_liveupdateauthor",
+            "delete_liveupdateauthor",
+            "view_liveupdateauthor",
+        ),
         # Moderate readers' comments (approve, reject, spam) and close them per article.
         "comments": (
             "view_comment",
@@ -98,6 +119,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
             "view_section",
         ),
         "taggit": ("add_tag", "change_tag", "view_tag"),
+        "live": ("view_liveupdate",),
     },
     ADMINISTRATOR: ALL,
 }

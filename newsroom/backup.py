@@ -30,6 +30,8 @@ MODELS = (
     "articles.PreviewLink",
     "articles.TagRedirect",
     "articles.TagChange",
+    "live.LiveUpdate",
+    "live.LiveUpdateAuthor",
     "narration.Narration",
     "newsletter.Subscriber",
     "newsletter.DigestDelivery",

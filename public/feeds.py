@@ -7,6 +7,10 @@ image), and the lead image as Media RSS
 ``media:content`` with its size, alt text and credit. A feed runs the same few queries
 whatever the number of articles; an unknown slug is a 404 and a merged or renamed tag's
 feed answers 301 to the feed of the tag it became.
+
+A live article is listed once, as an article, with the time of its newest update as the
+item's update time (Atom ``<updated>``; RSS the channel's ``lastBuildDate``), read in the
+same query as the articles. Its own feed of updates is ``public.live_feeds``.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -27,6 +31,7 @@ from taggit.models import Tag
 
 from articles import cachekeys, text
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from live.models import LiveUpdate
 from newsroom.pagecache import depends_on
 from photos.images import card_image
 from photos.models import Photo
@@ -121,11 +126,56 @@ def add_media_content(handler, image: FeedImage | None) -> None:
     handler.endElement("media:content")
 
 
-class ArticleFeed(Feed):
-    """The newest published articles, newest first; subclasses narrow them to one object."""
+def latest_update_time() -> Subquery:
+    """Return, for each article of a query, the publish time of its newest public live update.
+
+    NULL for an article without one (any article not live). An index probe per article
+    (``live_update_recent_idx``), in the articles' own query.
+    """
+    newest = (
+        LiveUpdate.objects.published()
+        .filter(article=OuterRef("pk"))
+        .order_by("-published_at")
+        .values("published_at")[:1]
+    )
+    return Subquery(newest)
+
+
+class NewsFeed(Feed):
+    """The newsroom's feeds: its name, language, and items with bylines and images.
+
+    Items give ``authors`` (name, URL), ``image`` (a ``FeedImage`` or None) and ``audio``
+    (``feed_audio`` or None) in ``item_extra_kwargs``; their URLs are made absolute here.
+    """
 
     feed_type = NewsRssFeed
     language = settings.LANGUAGE_CODE.split("-")[0]
+
+    # Atom needs an author for the feed when an entry has none.
+    def author_name(self, obj) -> str:
+        return settings.NEWSROOM_NAME
+
+    def get_feed(self, obj, request: HttpRequest):
+        """Return the feed, with image and author URLs made absolute from the request."""
+        feed = super().get_feed(obj, request)
+        absolute = request.build_absolute_uri
+        for item in feed.items:
+            item["authors"] = [(name, absolute(url)) for name, url in item.get("authors", ())]
+            enclosures = []
+            if audio := item.get("audio"):
+                url, mime_type, length = audio
+                enclosures.append(Enclosure(absolute(url), str(length), mime_type))
+            if image := item.get("image"):
+                image = item["image"] = replace(image, url=absolute(image.url))
+                enclosures.append(Enclosure(image.url, "0", image.mime_type))
+            # RSS allows one enclosure: the audio version when there is one (podcast apps
+            # play it), the image otherwise; the image is in media:content either way.
+            item["enclosures"] = enclosures if self.feed_type is NewsAtomFeed else enclosures[:1]
+        return feed
+
+
+class ArticleFeed(NewsFeed):
+    """The newest published articles, newest first; subclasses narrow them to one object."""
 
     def title(self, obj) -> str:
         return settings.NEWSROOM_NAME
@@ -136,10 +186,6 @@ class ArticleFeed(Feed):
     def link(self, obj) -> str:
         return reverse("articles:home")
 
-    # Atom needs an author for the feed when an entry has none.
-    def author_name(self, obj) -> str:
-        return settings.NEWSROOM_NAME
-
     def articles(self, obj) -> QuerySet[Article]:
         return Article.objects.published()
 
@@ -149,26 +195,13 @@ class ArticleFeed(Feed):
 
     def items(self, obj) -> list[Article]:
         depends_on(self.list_key(obj))
-        articles = self.articles(obj).with_related().order_by("-published_at", "-id")
+        articles = (
+            self.articles(obj)
+            .with_related()
+            .annotate(latest_update_at=latest_update_time())
+            .order_by("-published_at", "-id")
+        )
         return list(articles[:FEED_LENGTH])
-
-    def get_feed(self, obj, request: HttpRequest):
-        """Return the feed, with image and author URLs made absolute from the request."""
-        feed = super().get_feed(obj, request)
-        absolute = request.build_absolute_uri
-        for item in feed.items:
-            item["authors"] = [(name, absolute(url)) for name, url in item["authors"]]
-            enclosures = []
-            if audio := item["audio"]:
-                url, mime_type, length = audio
-                enclosures.append(Enclosure(absolute(url), str(length), mime_type))
-            if image := item["image"]:
-                image = item["image"] = replace(image, url=absolute(image.url))
-                enclosures.append(Enclosure(image.url, "0", image.mime_type))
-            # RSS allows one enclosure: the audio version when there is one (podcast apps
-            # play it), the image otherwise; the image is in media:content either way.
-            item["enclosures"] = enclosures if self.feed_type is NewsAtomFeed else enclosures[:1]
-        return feed
 
     def item_title(self, item: Article) -> str:
         return item.headline
@@ -181,7 +214,10 @@ class ArticleFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Article):
-        return item.shown_updated_at or item.published_at
+        """The article's own update time, or its newest live update's when that is later."""
+        updated = item.shown_updated_at or item.published_at
+        latest = getattr(item, "latest_update_at", None)
+        return max(updated, latest) if latest and updated else latest or updated
 
     def item_categories(self, item: Article) -> list[str]:
         return [tag.name for tag in item.shown_tags]

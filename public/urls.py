@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
-from public import feeds, sitemaps, views
+from public import feeds, live_feeds, sitemaps, views
+from public import live as live_views
 
 app_name = "articles"
 
@@ -11,6 +12,19 @@ urlpatterns = [
     re_path(r"^tag/(?P<slug>[-\w]+)/$", views.TagView.as_view(), name="tag"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
+    # Live coverage: an update's permalink, and what a reader's open page has not shown.
+    path(
+        "articles/<slug:slug>/updates/<int:pk>/",
+        views.LiveUpdatePermalinkView.as_view(),
+        name="live_update",
+    ),
+    path("articles/<slug:slug>/updates/", live_views.updates_since, name="live_updates"),
+    path("articles/<slug:slug>/updates/feed/", live_feeds.LiveUpdatesFeed(), name="live_feed_rss"),
+    path(
+        "articles/<slug:slug>/updates/feed/atom/",
+        live_feeds.LiveUpdatesAtomFeed(),
+        name="live_feed_atom",
+    ),
     path("search/", views.SearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.preview, name="preview"),
     # Feeds: RSS 2.0 and Atom for the site, a section, a tag, an author.

@@ -14,7 +14,7 @@ from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles import cachekeys, search, workflow
+from articles import cachekeys, search, text, workflow
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -27,6 +27,7 @@ from articles.models import (
 )
 from newsroom.pagecache import depends_on, untracked
 from newsroom.security import second_factor_step
+from public import live as live_views
 from public import teasers
 from public.pagination import ArchivePaginator
 from public.search import highlight
@@ -277,7 +278,18 @@ class ArticleDetailView(DetailView):
         if article.is_public:
             related = cachekeys.kept_related_and_neighbours(article)
             context["related"], context["previous"], context["next"] = related
+        if article.live:
+            context["live"] = live_views.live_context(
+                article, self.live_page_number(), focus=self.focus
+            )
+            context["page_obj"] = context["live"].page  # ?page=N in the canonical link
+            context["updates"] = list(context["live"].page.object_list)
         return context
+
+    focus = None  # the update a permalink opened (LiveUpdatePermalinkView)
+
+    def live_page_number(self) -> object:
+        return self.request.GET.get("page", 1)
 
     def render_to_response(self, context, **response_kwargs) -> HttpResponse:
         response = super().render_to_response(context, **response_kwargs)
@@ -285,6 +297,37 @@ class ArticleDetailView(DetailView):
             # A staff page may carry the Edit link or a draft: never share it in a cache.
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class LiveUpdatePermalinkView(ArticleDetailView):
+    """``/articles/<slug>/updates/<pk>/``: the live page at one update, with its own title and card.
+
+    The page of updates that holds it, the update marked and scrolled to (the follow
+    script), its headline (or first words) as the title and description, its photo as
+    the social card, and its own URL as the canonical one.
+    """
+
+    pk_url_kwarg = "article_pk"  # the URL's pk is the update's: the article is by slug
+
+    def get_object(self, queryset=None) -> Article:
+        article = super().get_object(queryset)
+        if not article.live or not article.is_public:
+            raise Http404("No such update.")
+        self.focus, self.focus_page = live_views.focused_update(article, self.kwargs["pk"])
+        return article
+
+    def live_page_number(self) -> object:
+        return self.focus_page
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        update = self.focus
+        context["page_title"] = f"{update.title} — {self.object.headline}"
+        context["page_description"] = describe(text.excerpt(update.body, words=40) or update.title)
+        context["canonical_path"] = update.get_absolute_url()
+        if update.photo_id:
+            context["social_photo"] = update.photo
+        return context
 
 
 def _private(response: HttpResponse) -> HttpResponse:

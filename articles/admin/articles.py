@@ -74,6 +74,9 @@ class ArticleAdminForm(forms.ModelForm):
             "unpublish_at",
             "featured",
             "in_news_sitemap",
+            "live",
+            "coverage_started_at",
+            "coverage_ended_at",
             "audio",
             "audio_ai_generated",
             "reading_time_override",
@@ -382,6 +385,9 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
     publisher_fields = ("published_at", "unpublish_at", "featured", "in_news_sitemap")
     actions = ("submit_for_review", "publish", "unpublish")
     change_form_template = "admin/articles/article/change_form.html"
+    # Apps above articles add boxes above the change form with extend_article_admin()
+    # (live coverage does): callables (request, article) -> None or HTML with a ``media``.
+    top_panels: tuple = ()
     object_history_template = "admin/articles/article/object_history.html"
 
     class Media:
@@ -448,6 +454,14 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 },
             ),
             ("Publishing", {"fields": publishing}),
+            (
+                "Live coverage",
+                {
+                    "fields": ("live", "coverage_started_at", "coverage_ended_at"),
+                    "description": "A live article gets short, timestamped updates, posted "
+                    "from the “Post an update” box at the top of this page once it is saved.",
+                },
+            ),
             (
                 "Audio",
                 {
@@ -531,6 +545,14 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
             ),
             waiting_for_review_url=waiting_for_review_url(),
         )
+        panels = [
+            shown
+            for panel in (self.top_panels if obj is not None else ())
+            if (shown := panel(request, obj)) is not None
+        ]
+        for shown in panels:
+            context["media"] = context["media"] + shown.media
+        context["top_panels"] = panels
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
@@ -808,13 +830,15 @@ class PreviewLinkAdmin(admin.ModelAdmin):
         )
 
 
-def extend_article_admin(*, inline: type | None = None, action=None) -> None:
-    """Add an app's inline (after the article's own) or action to the article admin.
+def extend_article_admin(*, inline: type | None = None, action=None, panel=None) -> None:
+    """Add an app's inline (after the article's own), action or top panel to the article admin.
 
-    Apps built on articles (narration) register theirs here from their own ``admin``
+    Apps built on articles (narration, live) register theirs here from their own ``admin``
     module, so the article admin never imports them.
     """
     if inline is not None and inline not in ArticleAdmin.inlines:
         ArticleAdmin.inlines = (*ArticleAdmin.inlines, inline)
     if action is not None and action not in ArticleAdmin.actions:
         ArticleAdmin.actions = (*ArticleAdmin.actions, action)
+    if panel is not None and panel not in ArticleAdmin.top_panels:
+        ArticleAdmin.top_panels = (*ArticleAdmin.top_panels, panel)

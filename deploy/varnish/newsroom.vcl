@@ -46,10 +46,10 @@ sub vcl_recv {
     }
     unset req.http.Cookie;
     # Keep only the query parameters pages read (Django's PAGE_CACHE_QUERY_PARAMETERS:
-    # page, q, p, reply_to), in order: ?utm_source=1, =2, … are one copy, not one each.
+    # page, q, p, reply_to, after), in order: ?utm_source=1, =2, … are one copy, not one each.
     if (req.url ~ "\?") {
         set req.url = std.querysort(req.url);
-        set req.url = regsuball(req.url, "([?&])(?!(page|q|p|reply_to)=)[^&]*", "\1");
+        set req.url = regsuball(req.url, "([?&])(?!(page|q|p|reply_to|after)=)[^&]*", "\1");
         set req.url = regsuball(req.url, "&{2,}", "&");
         set req.url = regsub(req.url, "\?&", "?");
         set req.url = regsub(req.url, "[?&]+$", "");

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "narration",
     "newsletter",
     "comments",
+    "live",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,7 @@ PAGE_CACHE_TRACKED_MODELS = (
     "articles.Author",
     "photos.Photo",
     "taggit.Tag",
+    "live.LiveUpdate",
 )
 # With a shared cache (REDIS_URL), each process also keeps the pages it served lately
 # and answers them without a round trip while the generation it last read is younger
@@ -188,10 +190,13 @@ PAGE_CACHE_EDGE = (
     if env_list("PAGE_CACHE_EDGE_PURGE_URLS")
     else None
 )
+# An open live page asks for new updates this often (seconds; live/static/live/follow.js).
+LIVE_POLL_SECONDS = 20
 # The query parameters public pages read (the page of a list, the search, the
-# sitemap's page, a reply's form): each value is a page of its own. Any other parameter
-# (utm_source, fbclid…) is answered from the page without it, never stored apart.
-PAGE_CACHE_QUERY_PARAMETERS = frozenset({"page", "q", "p", "reply_to"})
+# sitemap's page, a reply's form, the newest update a live page's reader has): each
+# value is a page of its own. Any other parameter (utm_source, fbclid…) is answered
+# from the page without it, never stored apart.
+PAGE_CACHE_QUERY_PARAMETERS = frozenset({"page", "q", "p", "reply_to", "after"})
 PAGE_CACHE_EXCLUDED_PREFIXES = (
     "/admin/",
     "/ckeditor/",

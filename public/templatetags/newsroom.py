@@ -215,6 +215,8 @@ def canonical_url_of(context: template.Context) -> str:
     request = context.get("request")
     if request is None:
         return ""
+    if context.get("canonical_path"):  # a page of its own inside another (an update's)
+        return request.build_absolute_uri(context["canonical_path"])
     article = context.get("article")
     path = article.get_absolute_url() if article is not None else request.path
     url = request.build_absolute_uri(path)
@@ -268,7 +270,10 @@ def seo_meta(context: template.Context) -> dict:
         "title": title,
         "description": description,
         "article": article,
-        "image": social_image(request, article.lead_photo if article is not None else None),
+        "image": social_image(
+            request,
+            context.get("social_photo") or (article.lead_photo if article is not None else None),
+        ),
     }
 
 

@@ -27,6 +27,7 @@ from taggit.models import Tag
 from articles import demo_data, roles
 from articles.demo_data import Shot, Story
 from articles.models import Article, ArticleAuthor, Author, Section
+from live.models import LiveUpdate, LiveUpdateAuthor
 from narration.backends import NarrationError, get_backend
 from narration.text import narration_text
 from photos.models import Photo
@@ -175,6 +176,31 @@ class Command(BaseCommand):
         )
         article.tags.add(*(tags[name] for name in story.tags))
         self.count("articles", True)
+        if story.updates:
+            self.load_updates(article, story, authors)
+
+    def load_updates(self, article: Article, story: Story, authors) -> None:
+        """Make ``article`` live coverage with the story's updates (the pinned one included)."""
+        article.live = True
+        article.coverage_started_at = article.published_at
+        article.save(update_fields=["live", "coverage_started_at"])
+        for entry in story.updates:
+            update = LiveUpdate(
+                article=article,
+                headline=entry.headline,
+                body=f"<p>{escape(entry.text)}</p>",
+                key_event=entry.key_event,
+                pinned=entry.pinned,
+                status=LiveUpdate.Status.PUBLISHED,
+                published_at=self.now - timedelta(minutes=entry.minutes_ago),
+            )
+            update.full_clean(exclude=["authors"])
+            update.save()
+            LiveUpdateAuthor.objects.bulk_create(
+                LiveUpdateAuthor(update=update, author=authors[slug], position=position)
+                for position, slug in enumerate(entry.authors)
+            )
+            self.count("live updates", True)
 
     def publish_time(self, story: Story) -> datetime | None:
         if story.published_at is not None:
