@@ -63,12 +63,14 @@ def live_context(article: Article, page_number: object = 1, focus=None) -> LiveC
         page = ArchivePaginator(updates, UPDATES_PER_PAGE).page(page_number)
     except (EmptyPage, PageNotAnInteger) as error:
         raise Http404("No such page of updates.") from error
+    _of(article, page.object_list)
     on_page = {update.pk for update in page.object_list}
     pinned = None
     if page.number == 1:
         pinned = next((u for u in page.object_list if u.pinned), None) or (
             updates.filter(pinned=True).first()
         )
+        _of(article, [pinned] if pinned else [])
     events = (
         LiveUpdate.objects.published()
         .filter(article=article, key_event=True)
@@ -99,6 +101,13 @@ def live_context(article: Article, page_number: object = 1, focus=None) -> LiveC
     )
 
 
+def _of(article: Article, updates):
+    """Give ``updates`` (of ``article``) their article, so their links cost no query."""
+    for update in updates:
+        update.article = article
+    return updates
+
+
 def _permalink(article: Article, pk: int) -> str:
     return f"{article.get_absolute_url()}updates/{pk}/"
 
@@ -112,6 +121,7 @@ def focused_update(article: Article, pk: int) -> tuple[LiveUpdate, int]:
     update = get_object_or_404(
         LiveUpdate.objects.published().select_related("photo"), article=article, pk=pk
     )
+    update.article = article
     return update, page_of(update)
 
 
@@ -152,7 +162,9 @@ def updates_since(request: HttpRequest, slug: str) -> JsonResponse:
     article = public_live_article(slug)
     depends_on(updates_key(article.pk))
     published = LiveUpdate.objects.for_readers().filter(article=article)
-    new = list(published.filter(_after(article, after))[:FOLLOW_LIMIT]) if after else []
+    new = _of(
+        article, list(published.filter(_after(article, after))[:FOLLOW_LIMIT]) if after else []
+    )
     recent = list(published.defer("body")[:FOLLOW_LIMIT]) if after else []
     if not after:
         recent = list(published[:FOLLOW_LIMIT])
@@ -160,7 +172,7 @@ def updates_since(request: HttpRequest, slug: str) -> JsonResponse:
     new_ids = {update.pk for update in new}
     edited = [u for u in recent if u.version > 1 and u.pk not in new_ids]
     if edited and after:
-        edited = list(published.filter(pk__in=[u.pk for u in edited]))
+        edited = _of(article, list(published.filter(pk__in=[u.pk for u in edited])))
 
     def html(update: LiveUpdate) -> str:
         return render_to_string(

@@ -276,3 +276,20 @@ def test_the_fragment_is_json_of_sanitized_html(client):
     html = json.loads(response.content)["updates"][0]["html"]
     assert response["Content-Type"] == "application/json"
     assert "Calm night." in html and "<script" not in html and "onclick" not in html
+
+
+def test_the_live_page_costs_the_same_queries_with_25_or_80_updates(client):
+    from tests.pages import fresh_page_queries
+
+    few, many = live_article(), live_article(headline="Long coverage")
+    for article, count in ((few, 25), (many, 80)):
+        for n in range(count):
+            update = add_update(
+                article, f"Update {n}.", minutes_ago=count - n, key_event=n % 7 == 0
+            )
+            LiveUpdateAuthor.objects.create(update=update, author=AuthorFactory(), position=1)
+        add_update(article, "Pinned.", minutes_ago=count + 5, pinned=True)  # not on page 1
+
+    queries = fresh_page_queries(client, few.get_absolute_url())
+    assert fresh_page_queries(client, many.get_absolute_url()) == queries
+    assert queries <= 9  # the article's own, the page, bylines, the pinned one, key events
