@@ -54,6 +54,7 @@ DATA_DIR = BENCH_DIR / "data"
 RESULTS_DIR = BENCH_DIR / "results"
 LUA = BENCH_DIR / "wrk.lua"
 DESK_LUA = BENCH_DIR / "wrk-desk.lua"
+POLL_LUA = BENCH_DIR / "wrk-poll.lua"
 PYTHON = sys.executable
 PAGE_KINDS = ("home", "article", "section", "tag", "author", "search", "feed", "sitemap")
 FLOOR_KINDS = ("floor_hello", "floor_template")
@@ -567,6 +568,8 @@ def run_once(args: argparse.Namespace, articles: int, *, scaled: bool, redis_url
                 result["soak"] = soak(server, url_files, args)
             if mode == "cached" and args.desk:
                 result["busy_desk"] = busy_desk(server, url_files, args)
+            if mode == "cached" and args.live:
+                result["live"] = live_coverage(server, work, args)
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -684,6 +687,79 @@ def busy_desk(server: Server, url_files: dict[str, Path], args: argparse.Namespa
     return rows
 
 
+# Readers of live coverage (bench/live.py), each row while the desk posts an update every
+# LIVE_POST_SECONDS: the page with 500 updates, the follow endpoint as a fresh reader asks
+# it, and as an open page re-asks it (If-None-Match: a 304 when nothing is new).
+LIVE_POST_SECONDS = 10
+LIVE_POLL_SECONDS = 15
+
+
+def _bench_live(server: Server, *args: str, timeout: float) -> dict:
+    result = subprocess.run(
+        [PYTHON, "-m", "bench.live", *args],
+        cwd=ROOT, env=server.env, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+    found = re.search(r"^LIVE_JSON (\{.*\})$", result.stdout, re.MULTILINE)
+    if result.returncode != 0 or not found:
+        raise RuntimeError(f"bench.live failed:\n{result.stderr[-2000:]}")
+    return json.loads(found[1])
+
+
+def live_coverage(server: Server, work: Path, args: argparse.Namespace) -> dict:
+    """Load a live article's page and its follow endpoint while an update is posted every 10 s."""
+    paths = _bench_live(server, "setup", timeout=600)
+    rows: dict[str, dict] = {}
+    for name, path, script in (
+        ("live page, 500 updates", paths["page"], DESK_LUA),
+        ("poll ?after=", paths["poll"], DESK_LUA),
+        ("poll, If-None-Match", paths["poll"], POLL_LUA),
+    ):
+        url_file = work / "live.txt"
+        url_file.write_text(path + "\n")
+        server.drain()
+        poster = subprocess.Popen(
+            [PYTHON, "-m", "bench.live", "post", str(1 / LIVE_POST_SECONDS), str(args.live)],
+            cwd=ROOT, env=server.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(1)
+        cpu_before = server.worker_cpu_seconds()
+        row = run_wrk(
+            server.base, url_file, duration=args.live, connections=args.soak_connections,
+            script=script,
+        )  # fmt: skip
+        if row["requests"]:
+            cpu = server.worker_cpu_seconds() - cpu_before
+            row["cpu_ms"] = round(cpu * 1000 / row["requests"], 3)
+        out, err = poster.communicate(timeout=args.live + 60)
+        found = re.search(r"^LIVE_JSON (\{.*\})$", out, re.MULTILINE)
+        if not found:
+            raise RuntimeError(f"bench.live post failed:\n{err[-2000:]}")
+        row["posts"] = json.loads(found[1])["posts"]
+        row["readers_at_one_poll_per_15s"] = int(row["rps"] * LIVE_POLL_SECONDS)
+        rows[name] = row
+        log(
+            f"  {name:<24}{row['rps']:>8.0f} req/s  p50 {row['p50_ms']:.1f} ms  p99 "
+            f"{row['p99_ms']:.1f} ms  cpu {row.get('cpu_ms', 0):.3f} ms  hits "
+            f"{row.get('hit_rate', 0):.1%}  errors {row['error_count']}  posts {row['posts']}"
+        )
+    return rows
+
+
+def format_live(rows: dict[str, dict], title: str) -> str:
+    lines = [
+        title,
+        f"{'':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'cpu ms':>9}{'hits':>8}{'posts':>7}"
+        f"{'readers/15 s poll':>19}",
+    ]
+    for name, row in rows.items():
+        lines.append(
+            f"{name:<24}{row['rps']:>9.0f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            f"{row.get('cpu_ms', 0):>9.3f}{row.get('hit_rate', 0):>8.1%}{row['posts']:>7}"
+            f"{row['readers_at_one_poll_per_15s']:>19,}"
+        )
+    return "\n".join(lines)
+
+
 def format_desk(rows: dict[str, dict], title: str) -> str:
     """Return the busy-desk rows as a text table."""
     lines = [title, f"{'':<22}{'req/s':>9}{'×quiet':>8}{'p99 ms':>9}{'×quiet':>8}{'hits':>8}"]
@@ -767,6 +843,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--desk", type=int, default=20, help="Seconds per busy-desk scenario; 0 skips it [20]."
     )
+    parser.add_argument(
+        "--live",
+        type=int,
+        default=20,
+        help="Seconds per live-coverage row (page, poll, poll 304); 0 skips them [20].",
+    )
     args = parser.parse_args(argv)
     ensure_wrk()
     started = time.monotonic()
@@ -808,6 +890,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"mixed, wrk {args.desk} s × {args.connections} connections per row"
             )
             print(format_desk(run["busy_desk"], title))
+            print()
+        if run.get("live"):
+            title = (
+                f"LIVE COVERAGE — {size_label(int(n))} articles, {vendor}, an update posted "
+                f"every {LIVE_POST_SECONDS} s, wrk {args.live} s × {args.soak_connections} "
+                "connections per row"
+            )
+            print(format_live(run["live"], title))
             print()
     if scaled:
         for mode, mode_growth in growth.items():
