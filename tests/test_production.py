@@ -114,7 +114,7 @@ def test_prod_pools_postgresql_connections_with_sizes_from_the_environment():
             DATABASE_POOL_MAX_SIZE="8",
         ),
     )
-    assert db["pool"] == {"min_size": 1, "max_size": 8, "timeout": 2.0}
+    assert db["pool"] == {"min_size": 1, "max_size": 8, "timeout": 2.0, "reconnect_timeout": 5.0}
     assert db["conn_max_age"] == 0  # Django refuses a pool with persistent connections
 
 

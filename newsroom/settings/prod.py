@@ -66,6 +66,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
         # being opened: milliseconds, unless PostgreSQL is unreachable; then a short wait
         # frees the worker for readers the page cache can answer (tests/test_drills.py).
         "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "2")),
+        # Seconds the pool retries a lost connection with backoff (1, 2, 4… s) before
+        # giving up; the next request then opens one at once. psycopg's 300 s default
+        # meant a minute or more of errors after PostgreSQL came back from a long outage.
+        "reconnect_timeout": float(os.environ.get("DATABASE_POOL_RECONNECT_TIMEOUT", "5")),
     }
 
 # Media (photos, renditions, audio, editor uploads). With AWS_STORAGE_BUCKET_NAME set
