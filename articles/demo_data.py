@@ -44,6 +44,7 @@ class Update:
     key_event: bool = False
     pinned: bool = False
     authors: tuple[str, ...] = ("news-desk",)
+    embed: str = ""  # a primary source's URL, as its own paragraph (an embed)
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ STORIES = (
                 "The state energy company says strikes hit two substations in the region overnight. It expects scheduled outages in Kharkiv until the evening.",
                 headline="Two substations hit, outages expected until evening",
                 key_event=True,
+                embed="https://t.me/kharkiv_energy_demo/4812",
             ),
             Update(
                 410,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from embeds.services import remember as remember_embeds
 from newsroom.fields import SlugFromNameMixin, recorded_user, unique_slug
 from photos.models import Photo
 
@@ -288,6 +289,7 @@ class Article(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version"}
         super().save(*args, **kwargs)
+        remember_embeds(self.body)  # Embed rows; snapshots fetched once committed
 
     def get_absolute_url(self) -> str:
         return reverse("articles:detail", kwargs={"slug": self.slug})

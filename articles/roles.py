@@ -3,7 +3,7 @@
 - Contributor: writes articles and edits their own drafts, submits them for review.
 - Editor: edits every article, publishes, schedules, unpublishes; tags, authors, sections,
   corrections and preview links; uses and fixes library photos (no deleting them);
-  moderates readers' comments.
+  moderates readers' comments; sees embedded posts and refreshes their snapshots.
 - Photo editor: keeps the photo library (credits, captions, alt text, tags); reads articles.
 - Administrator: every permission, users and login lockouts included.
 
@@ -99,6 +99,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
             "delete_liveupdateauthor",
             "view_liveupdateauthor",
         ),
+        # The desk's list of embedded posts: see them, refresh their snapshots.
+        "embeds": ("view_embed", "change_embed"),
         # Moderate readers' comments (approve, reject, spam) and close them per article.
         "comments": (
             "view_comment",

@@ -4,9 +4,11 @@ Whatever sends a body (CKEditor, an import, a raw POST), only this survives:
 paragraphs, h2–h4, lists, links (http, https, mailto or relative; ``rel`` always
 "noopener noreferrer"), bold/italic, blockquote, figure/figcaption, images whose
 ``src`` is a file under MEDIA_URL, tables, code/pre, cite/q/abbr/time. No ``style``,
-``class`` or ``id``, no event handlers, no iframe/object/svg/math, no other URL
-schemes. An ``<img>`` whose ``src`` is refused is removed entirely. ``clean_html``
-is idempotent. Keep CKEDITOR_CONFIGS["default"]["allowedContent"] in step.
+``class`` or ``id`` (but an embed's ``<figure class="embed" data-embed-url>``, only
+with an allowlisted provider's canonical URL: ``embeds.bodies``), no event handlers,
+no iframe/object/svg/math, no other URL schemes. An ``<img>`` whose ``src`` is
+refused is removed entirely. A paragraph holding only an allowlisted URL becomes an
+embed. ``clean_html`` is idempotent. Keep CKEDITOR_CONFIGS["default"]["allowedContent"] in step.
 """
 
 import re
@@ -14,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 
 import nh3
 from django.conf import settings
+
+from embeds import bodies
 
 ALLOWED_TAGS = frozenset(
     {
@@ -39,6 +43,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"colspan", "rowspan"},
     "q": {"cite"},
     "blockquote": {"cite"},
+    # An embed (embeds.bodies): class "embed" and a provider's canonical URL, nothing else.
+    "figure": {"class", "data-embed-url"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "noopener noreferrer"
@@ -92,6 +98,10 @@ def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
         return value if value.isascii() and value.isdigit() and len(value) <= 4 else None
     if attribute == "scope":
         return value if value in _SCOPES else None
+    if element == "figure" and attribute == "class":
+        return value if value == "embed" else None
+    if attribute == "data-embed-url":
+        return value if bodies.is_embed_url(value) else None
     return value
 
 
@@ -130,4 +140,4 @@ def clean_html(html: str) -> str:
         if again == cleaned:
             break
         cleaned = again
-    return cleaned
+    return bodies.convert_paragraphs(cleaned)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from articles import sanitize, text
 from articles.models import Article, Author
+from embeds.services import remember as remember_embeds
 from newsroom.fields import recorded_user
 from photos.models import Photo
 
@@ -124,6 +125,7 @@ class LiveUpdate(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
+        remember_embeds(self.body)  # Embed rows; snapshots fetched once committed
         if isinstance(self.version, F):
             self.refresh_from_db(fields=["version"])
 

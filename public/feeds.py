@@ -31,6 +31,7 @@ from taggit.models import Tag
 
 from articles import cachekeys, text
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from embeds import bodies, services
 from live.models import LiveUpdate
 from newsroom.pagecache import depends_on
 from photos.images import card_image
@@ -201,14 +202,24 @@ class ArticleFeed(NewsFeed):
             .annotate(latest_update_at=latest_update_time())
             .order_by("-published_at", "-id")
         )
-        return list(articles[:FEED_LENGTH])
+        items = list(articles[:FEED_LENGTH])
+        # The summaries made from a body show its embeds by title: one query for all.
+        excerpted = [item.body for item in items if not item.dek]
+        snapshots = services.snapshots(url for body in excerpted for url in bodies.embed_urls(body))
+        for item in items:
+            item.embed_snapshots = snapshots
+        return items
 
     def item_title(self, item: Article) -> str:
         return item.headline
 
     def item_description(self, item: Article) -> str:
         # Readers take an item's summary as HTML: the plain text is escaped once.
-        return escape(item.dek or text.excerpt(item.body))
+        if item.dek:
+            return escape(item.dek)
+        # An embed reads as its title and provider, not as its bare URL.
+        body = bodies.as_links(item.body, getattr(item, "embed_snapshots", {}))
+        return escape(text.excerpt(body))
 
     def item_pubdate(self, item: Article):
         return item.published_at

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from articles.models import Article
+from embeds import bodies, services
 from live.models import LiveUpdate
 from live.signals import updates_key
 from newsroom.pagecache import depends_on, instance_key
@@ -37,6 +38,8 @@ class LiveUpdatesFeed(NewsFeed):
         articles = Article.objects.published().filter(live=True).select_related("section")
         article = get_object_or_404(articles, slug=slug)
         depends_on(instance_key(article), updates_key(article.pk))
+        # Per request, on the article (the feed object is shared between requests).
+        article.absolute_url_of = request.build_absolute_uri
         return article
 
     def title(self, obj: Article) -> str:
@@ -52,13 +55,19 @@ class LiveUpdatesFeed(NewsFeed):
         updates = list(LiveUpdate.objects.for_readers().filter(article=obj)[:LIVE_FEED_LENGTH])
         for update in updates:
             update.article = obj  # its permalink names the article: no query per item
+        # Embeds show as a linked title and thumbnail: their snapshots in one query.
+        obj.embed_snapshots = services.snapshots(
+            url for update in updates for url in bodies.embed_urls(update.body)
+        )
         return updates
 
     def item_title(self, item: LiveUpdate) -> str:
         return item.title
 
     def item_description(self, item: LiveUpdate) -> str:
-        return item.body  # sanitized on save (articles.sanitize)
+        # Sanitized on save (articles.sanitize); an embed as a link, never a frame.
+        article = item.article
+        return bodies.as_links(item.body, article.embed_snapshots, article.absolute_url_of)
 
     def item_pubdate(self, item: LiveUpdate):
         return item.published_at

@@ -25,10 +25,12 @@ from articles.models import (
     Section,
     TaggedArticle,
 )
+from embeds import bodies
+from embeds.services import snapshots, video_objects
 from newsroom.pagecache import depends_on, untracked
 from newsroom.security import second_factor_step
+from public import embeds, teasers
 from public import live as live_views
-from public import teasers
 from public.pagination import ArchivePaginator
 from public.search import highlight
 from public.teasers import prefetch_teasers
@@ -275,6 +277,7 @@ class ArticleDetailView(DetailView):
         context["page_description"] = describe(
             article.seo_description or article.dek or article.headline
         )
+        context.update(embed_context(self.request, article.body))
         if article.is_public:
             related = cachekeys.kept_related_and_neighbours(article)
             context["related"], context["previous"], context["next"] = related
@@ -284,6 +287,12 @@ class ArticleDetailView(DetailView):
             )
             context["page_obj"] = context["live"].page  # ?page=N in the canonical link
             context["updates"] = list(context["live"].page.object_list)
+            pinned = context["live"].pinned
+            context["embed_sources"] = embeds.frame_sources(
+                article.body,
+                *(update.body for update in context["updates"]),
+                *([pinned.body] if pinned else []),
+            )
         return context
 
     focus = None  # the update a permalink opened (LiveUpdatePermalinkView)
@@ -293,10 +302,24 @@ class ArticleDetailView(DetailView):
 
     def render_to_response(self, context, **response_kwargs) -> HttpResponse:
         response = super().render_to_response(context, **response_kwargs)
+        policy = embeds.frame_policy(context["embed_sources"])
+        if policy is not None:  # only a page that embeds a provider admits its frames
+            response._csp_config = policy
         if self.request.user.is_staff:
             # A staff page may carry the Edit link or a draft: never share it in a cache.
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+def embed_context(request: HttpRequest, body: str) -> dict:
+    """What an article page needs of its body's embeds: frame sources for its CSP, the
+    snapshots (read once, for the facades and the JSON-LD's videos) and those videos."""
+    found = snapshots(bodies.embed_urls(body))
+    return {
+        "embed_sources": embeds.frame_sources(body),
+        "embed_snapshots": found,
+        "video_objects": video_objects(found.values(), absolute=request.build_absolute_uri),
+    }
 
 
 class LiveUpdatePermalinkView(ArticleDetailView):
@@ -358,8 +381,12 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         "can_edit": False,
         "notes": article_notes(article),
         "page_title": article.headline,
+        **embed_context(request, article.body),
     }
-    return _private(render(request, "articles/article_detail.html", context))
+    response = render(request, "articles/article_detail.html", context)
+    if (policy := embeds.frame_policy(context["embed_sources"])) is not None:
+        response._csp_config = policy
+    return _private(response)
 
 
 class SearchView(ListView):

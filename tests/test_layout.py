@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
     "newsroom",
     "photos",
+    "embeds",
     "articles",
     "public",
     "comments",
@@ -45,12 +46,13 @@ PACKAGES = (
     "bench",
 )
 SKIPPED_DIRS = frozenset({"migrations", "tests", ".venv", "static", "__pycache__"})
-_DOMAIN = frozenset({"newsroom", "photos", "articles"})
+_DOMAIN = frozenset({"newsroom", "photos", "embeds", "articles"})
 # Which other project packages each package may import.
 ALLOWED_LAYERS: dict[str, frozenset[str]] = {
     "newsroom": frozenset(),
     "photos": frozenset({"newsroom"}),
-    "articles": frozenset({"newsroom", "photos"}),
+    "embeds": frozenset({"newsroom", "photos"}),
+    "articles": frozenset({"newsroom", "photos", "embeds"}),
     "public": _DOMAIN | {"live"},
     "comments": _DOMAIN,
     "newsletter": _DOMAIN,

@@ -432,14 +432,19 @@ def ckeditor_rules(allowed_content: str) -> dict[str, set[str]]:
     rest = allowed_content.strip()
     while rest and (match := _CKEDITOR_RULE.match(rest)):
         names, properties = match.groups()
-        assert "{" not in properties and "(" not in properties, "no styles or classes"
+        assert "{" not in properties, "no styles"
         attributes = re.search(r"\[([^\]]+)\]", properties)
+        classes = re.search(r"\(([^)]+)\)", properties)
+        # The one class the allowlist keeps: an embed's figure (embeds.bodies).
+        assert classes is None or (names.split(), classes[1]) == (["figure"], "embed")
         for name in names.split():
             rules.setdefault(name, set()).update(
                 a.strip().lstrip("!")
                 for a in (attributes[1] if attributes else "").split(",")
                 if a.strip()
             )
+            if classes:
+                rules[name].add("class")
         rest = rest[match.end() :]
     assert not rest, f"CKEditor stops reading allowedContent at {rest[:40]!r}"
     return rules

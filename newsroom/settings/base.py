@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "newsletter",
     "comments",
     "live",
+    "embeds",
 ]
 
 MIDDLEWARE = [
@@ -363,8 +364,14 @@ CKEDITOR_CONFIGS = {
             ["Bold", "Italic"],
             ["NumberedList", "BulletedList", "Blockquote"],
             ["Link", "Unlink"],
-            ["Image", "Table"],
+            ["Image", "Table", "EmbedUrl"],
             ["RemoveFormat", "Source"],
+        ],
+        # The Embed button (static/ckeditor-plugins/embedurl): asks for a URL and inserts
+        # it as its own paragraph; the server makes it an embed on save (embeds.bodies).
+        "extraPlugins": "embedurl",
+        "external_plugin_resources": [
+            ("embedurl", f"{STATIC_URL}ckeditor-plugins/embedurl/", "plugin.js"),
         ],
         "format_tags": "p;h2;h3;h4",
         "height": 420,
@@ -379,6 +386,7 @@ CKEDITOR_CONFIGS = {
         "allowedContent": (
             "p h2 h3 h4 strong em b i u s sub sup br hr cite code pre ul ol li dl dt dd "
             "figure figcaption table caption thead tbody tfoot tr;"
+            "figure(embed)[data-embed-url];"
             "blockquote q[cite];"
             "abbr[title];"
             "time[datetime];"
@@ -413,6 +421,25 @@ TASKS = {
         }[os.environ.get("TASKS_BACKEND", "immediate")],
     }
 }
+
+# Embeds (embeds.fetch): the providers' oEmbed endpoints (a provider without one, e.g.
+# Telegram, gets no snapshot), the time one request may take and the most it may read.
+EMBEDS_OEMBED_ENDPOINTS = {
+    "youtube": "https://www.youtube.com/oembed",
+    "vimeo": "https://vimeo.com/api/oembed.json",
+    "x": "https://publish.twitter.com/oembed",
+    "tiktok": "https://www.tiktok.com/oembed",
+    "soundcloud": "https://soundcloud.com/oembed",
+    "datawrapper": "https://api.datawrapper.de/v3/oembed",
+    "flourish": "https://app.flourish.studio/api/v1/oembed",
+}
+EMBEDS_FETCH_TIMEOUT = 5  # seconds, to connect and for the whole answer
+EMBEDS_MAX_BYTES = {"json": 256 * 1024, "image": 10 * 1024 * 1024}
+# Thumbnails are fetched from URLs a provider gives: never from this network's own
+# addresses (loopback, private, link-local) unless this says so (the tests' fake provider).
+EMBEDS_ALLOW_PRIVATE_ADDRESSES = False
+# Where embeds are used: (model, body field); the desk's "Used in" searches these bodies.
+EMBEDS_USED_IN = (("articles.Article", "body"), ("live.LiveUpdate", "body"))
 
 # Audio narration: the text-to-speech engine (a class with `synthesize(text) -> MP3 bytes`)
 # and limits on uploaded audio.

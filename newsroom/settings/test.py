@@ -25,3 +25,6 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 PAGE_CACHE_ENABLED = True
 # No per-process copies in front of the cache: tests empty the cache between them.
 PAGE_CACHE_LOCAL_SECONDS = 0
+# Embed snapshots never reach a real provider from the tests: every oEmbed endpoint is
+# a closed local port (tests that fetch point them at a fake provider of their own).
+EMBEDS_OEMBED_ENDPOINTS = dict.fromkeys(EMBEDS_OEMBED_ENDPOINTS, "http://127.0.0.1:9/oembed")  # noqa: F405

@@ -235,9 +235,14 @@ def article_json_ld(context, article: Article, notes=(), updates=None) -> SafeSt
     A live article is a LiveBlogPosting whose ``liveBlogUpdate`` are ``updates``, the
     updates its page shows (``{% article_json_ld article notes updates %}``).
     Authors are a Person, or an Organization for a desk, each with its page's URL.
+    The view's ``video_objects`` (embedded videos, ``embeds.services.video_objects``)
+    are its ``video``.
     The result is escaped for a <script> element (a data block: no CSP nonce needed).
     """
-    return script_json(article_data(context["request"], article, notes, updates))
+    data = article_data(context["request"], article, notes, updates)
+    if videos := context.get("video_objects"):  # its embedded videos with a full snapshot
+        data["video"] = videos
+    return script_json(data)
 
 
 @register.simple_tag(takes_context=True)

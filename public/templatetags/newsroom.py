@@ -18,6 +18,7 @@ from articles.models import Author
 from newsroom.pagecache import cached_value
 from photos import images
 from public import body as article_body
+from public import embeds
 from public.teasers import LEAD, Variant, render_teasers
 
 register = template.Library()
@@ -189,16 +190,19 @@ INLINE_PHOTO_SIZES = "(min-width: 44rem) 40rem, 100vw"
 
 
 @register.filter
-def render_body(body: str) -> SafeString:
+def render_body(body: str, snapshots: dict | None = None) -> SafeString:
     """Return a sanitized body with each library photo as a figure with its caption and credit.
 
     Caption, credit and alt text are read from the photo library now (one query for all
     the body's photos), so a correction there shows on every article using the photo.
+    Embeds become facades that load nothing from their provider until asked (one query
+    for all the body's snapshots; ``public.embeds``).
     """
-    return article_body.render_body(
+    rendered = article_body.render_body(
         body,
         lambda photo: photo_img(photo, css_class="inline-photo__img", sizes=INLINE_PHOTO_SIZES),
     )
+    return mark_safe(embeds.render_embeds(rendered, snapshots))
 
 
 # The site's default social image (static/img/og-default.png) and its size.

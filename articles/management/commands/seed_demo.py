@@ -188,7 +188,8 @@ class Command(BaseCommand):
             update = LiveUpdate(
                 article=article,
                 headline=entry.headline,
-                body=f"<p>{escape(entry.text)}</p>",
+                body=f"<p>{escape(entry.text)}</p>"
+                + (f"<p>{escape(entry.embed)}</p>" if entry.embed else ""),
                 key_event=entry.key_event,
                 pinned=entry.pinned,
                 status=LiveUpdate.Status.PUBLISHED,

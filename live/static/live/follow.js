@@ -90,6 +90,7 @@
           old.remove();
         }
         list.insertBefore(node, list.firstChild);
+        node.dispatchEvent(new CustomEvent("newsroom:inserted", { bubbles: true }));
       }
     });
     var first = list.querySelector(".live-update");
@@ -119,7 +120,9 @@
         var item = recent[id];
         if (item) {
           if (String(item.version) !== node.dataset.version && edited[id]) {
-            node.replaceWith(fromHtml(edited[id]));
+            var fresh = fromHtml(edited[id]);
+            node.replaceWith(fresh);
+            fresh.dispatchEvent(new CustomEvent("newsroom:inserted", { bubbles: true }));
           }
         } else if (oldest && data.recent.length && node.dataset.published >= oldest) {
           node.remove(); // deleted or unpublished since the page was loaded
