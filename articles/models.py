@@ -61,6 +61,7 @@ class Author(SlugFromNameMixin, models.Model):
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.PERSON)
     job_title = models.CharField(max_length=150, blank=True)
     bio = models.TextField(blank=True, help_text="A short bio shown under the author's articles.")
+    website = models.URLField(blank=True, help_text="Their own site, if they have one.")
     avatar = models.ForeignKey(
         Photo, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

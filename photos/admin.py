@@ -169,6 +169,7 @@ class PhotoAdmin(admin.ModelAdmin):
         ("agency", ValueFilter),
         ("source", ValueFilter),
         "syndication_allowed",
+        "imported_without_credit",
     )
     ordering = ("-uploaded_at", "-id")  # explicit: Meta.ordering is dropped by annotations
     search_fields = (

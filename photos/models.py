@@ -51,6 +51,12 @@ class Photo(models.Model):
     photographer = models.CharField(max_length=200, blank=True)
     agency = models.CharField("agency / distributor", max_length=200, blank=True)
     source = models.CharField(max_length=200, blank=True, help_text="Where the file came from.")
+    imported_without_credit = models.BooleanField(
+        "imported without credit",
+        default=False,
+        help_text="Moved in from another CMS without a credit line we could read: "
+        "check its credit (the publish rules apply from the next publish or edit on).",
+    )
     copyright = models.CharField(max_length=250, blank=True)
     usage_terms = models.TextField(blank=True)
     syndication_allowed = models.BooleanField(
@@ -110,7 +116,12 @@ class Photo(models.Model):
         comments before Django stores it (``images.prepare_photo_file``); a file stored
         by other code is checked and cleaned in place (``images.sanitize_stored_file``).
         Renditions are (re)built once the transaction commits, when missing or stale.
+        An imported photo stops being flagged once it has a credit.
         """
+        if self.imported_without_credit and self.credit.strip():
+            self.imported_without_credit = False
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "imported_without_credit"}
         if "image" not in self.get_deferred_fields() and self.image:
             changed = []
             if not self.image._committed:

@@ -43,6 +43,7 @@ PACKAGES = (
     "newsletter",
     "narration",
     "live",
+    "imports",
     "bench",
 )
 SKIPPED_DIRS = frozenset({"migrations", "tests", ".venv", "static", "__pycache__"})
@@ -58,6 +59,7 @@ ALLOWED_LAYERS: dict[str, frozenset[str]] = {
     "newsletter": _DOMAIN,
     "narration": _DOMAIN,
     "live": _DOMAIN,
+    "imports": _DOMAIN,
     "bench": frozenset(PACKAGES),
 }
 # Entry points (module name globs): run by Django or ``manage.py``, never imported by the

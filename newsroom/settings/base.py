@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "comments",
     "live",
     "embeds",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,9 @@ MIDDLEWARE = [
     # Static files, before anything that touches sessions or the database (WhiteNoise
     # answers /static/ itself; it passes through in dev and tests, serving nothing).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Addresses of a site that moved in (imports): 301 where we would answer 404, and
+    # WordPress's /?p=<id> before the page cache answers it with the home page.
+    "imports.middleware.LegacyRedirectMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "newsroom.middleware.AdminContentSecurityPolicyMiddleware",
     # Page-cache hits for readers with no session cookie, before sessions and users are

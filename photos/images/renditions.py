@@ -14,7 +14,9 @@ import io
 import logging
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import PurePosixPath
@@ -288,9 +290,31 @@ def ensure_renditions(photo: PhotoRecord, *, force: bool = False) -> str:
     return "crops" if state == "crops" else "built"
 
 
+_deferred: ContextVar[list | None] = ContextVar("renditions_deferred", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[list]:
+    """Collect the photos whose renditions are due instead of building them on commit.
+
+    For bulk work (an import of thousands of photos): the caller builds them after its
+    transaction, with a progress bar, or leaves them to ``manage.py rebuild_renditions``.
+    """
+    waiting: list = []
+    token = _deferred.set(waiting)
+    try:
+        yield waiting
+    finally:
+        _deferred.reset(token)
+
+
 def schedule_renditions(photo: PhotoRecord, using: str | None = None) -> None:
     """Build the photo's missing or stale renditions once the current transaction commits."""
     if rendition_state(photo) != "current":
+        waiting = _deferred.get()
+        if waiting is not None:
+            waiting.append(photo)
+            return
         transaction.on_commit(partial(ensure_renditions, photo), using=using)
 
 
