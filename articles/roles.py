@@ -21,6 +21,18 @@ ADMINISTRATOR = "Administrator"
 
 ALL = "__all__"
 
+# Posting to live coverage: contributors' updates wait for an editor (live.workflow).
+LIVE_UPDATES = (
+    "add_liveupdate",
+    "change_liveupdate",
+    "delete_liveupdate",
+    "view_liveupdate",
+    "add_liveupdateauthor",
+    "change_liveupdateauthor",
+    "delete_liveupdateauthor",
+    "view_liveupdateauthor",
+)
+
 # Role -> {app_label: codenames}. "view_x"-style codenames; ALL means every permission.
 ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
     CONTRIBUTOR: {
@@ -40,17 +52,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
         "photos": ("add_photo", "view_photo"),
         "taggit": ("view_tag",),
         "narration": ("view_narration",),
-        # Post updates to live coverage; they wait for an editor (live.workflow).
-        "live": (
-            "add_liveupdate",
-            "change_liveupdate",
-            "delete_liveupdate",
-            "view_liveupdate",
-            "add_liveupdateauthor",
-            "change_liveupdateauthor",
-            "delete_liveupdateauthor",
-            "view_liveupdateauthor",
-        ),
+        "live": LIVE_UPDATES,
     },
     EDITOR: {
         "articles": (
@@ -89,16 +91,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]] | str] = {
         "photos": ("add_photo", "change_photo", "view_photo"),
         "taggit": ("add_tag", "change_tag", "delete_tag", "view_tag"),
         "narration": ("add_narration", "change_narration", "view_narration"),
-        "live": (
-            "add_liveupdate",
-            "change_liveupdate",
-            "delete_liveupdate",
-            "view_liveupdate",
-            "add_liveupdateauthor",
-            "change_liveupdateauthor",
-            "delete_liveupdateauthor",
-            "view_liveupdateauthor",
-        ),
+        "live": LIVE_UPDATES,
         # The desk's list of embedded posts: see them, refresh their snapshots.
         "embeds": ("view_embed", "change_embed"),
         # Moderate readers' comments (approve, reject, spam) and close them per article.

@@ -44,31 +44,9 @@ class EmbedAdmin(admin.ModelAdmin):
     list_select_related = ("thumbnail",)
     list_per_page = 50
     actions = ("refresh_snapshot",)
-    fieldsets = (
-        (None, {"fields": ("link", "provider", "status", "error", "used_in")}),
-        (
-            "Snapshot",
-            {
-                "fields": (
-                    "preview",
-                    "title",
-                    "author_name",
-                    "author_url",
-                    "published_at",
-                    "duration",
-                    "thumbnail",
-                    "fetched_at",
-                    "created_at",
-                )
-            },
-        ),
-    )
-    readonly_fields = (
-        "link",
-        "provider",
-        "status",
-        "error",
-        "used_in",
+    # Everything is read-only: the snapshot comes from the provider (refresh it instead).
+    SUMMARY = ("link", "provider", "status", "error", "used_in")
+    SNAPSHOT = (
         "preview",
         "title",
         "author_name",
@@ -79,6 +57,8 @@ class EmbedAdmin(admin.ModelAdmin):
         "fetched_at",
         "created_at",
     )
+    fieldsets = ((None, {"fields": SUMMARY}), ("Snapshot", {"fields": SNAPSHOT}))
+    readonly_fields = (*SUMMARY, *SNAPSHOT)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a row is made when a body embeds its URL

@@ -19,7 +19,7 @@ from django.urls import path
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
-from articles.admin.articles import BylineInlineFormSet, extend_article_admin
+from articles.admin.articles import ArticleAuthorInline, extend_article_admin
 from articles.admin.revisions import clock, display_name
 from articles.editing import EditConflict
 
@@ -100,24 +100,10 @@ class LiveUpdateAdminForm(VersionCheckFormMixin, forms.ModelForm):
         return cleaned_data
 
 
-class LiveBylineFormSet(BylineInlineFormSet):
-    pass
+class LiveUpdateAuthorInline(ArticleAuthorInline):
+    """An update's byline, edited like an article's (same form, order and help)."""
 
-
-class LiveUpdateAuthorInline(admin.TabularInline):
     model = LiveUpdateAuthor
-    formset = LiveBylineFormSet
-    fields = ("author", "position")
-    autocomplete_fields = ("author",)
-    ordering = ("position", "id")
-    extra = 1
-    verbose_name = "author"
-    verbose_name_plural = "byline (in this order)"
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "position":
-            kwargs["help_text"] = "1 is first. Leave empty to add at the end."
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 def save_bylines(formset: BaseInlineFormSet) -> None:
