@@ -613,3 +613,38 @@ class TagChange(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class UnsavedEdit(models.Model):
+    """An editor's autosaved, not yet saved form: one per user and article (or the add form).
+
+    Never the article itself: saving one does not touch the Article row (no version, no
+    purge); a successful save of the form deletes it. ``article`` is empty for the add form.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="unsaved_edits"
+    )
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, null=True, blank=True, related_name="unsaved_edits"
+    )
+    # The form's fields: name -> value, or a list of values for a field sent several times.
+    data = models.JSONField(default=dict)
+    saved_at = models.DateTimeField(auto_now=True)
+    # The article's version when the form was opened.
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("user", "article"), name="unsaved_edit_per_article"),
+            models.UniqueConstraint(
+                fields=("user",),
+                condition=Q(article__isnull=True),
+                name="unsaved_edit_per_add_form",
+            ),
+        )
+        verbose_name = "unsaved edit"
+        verbose_name_plural = "unsaved edits"
+
+    def __str__(self) -> str:
+        return f"Unsaved edit of {self.article or 'a new article'} by {self.user}"

@@ -36,6 +36,7 @@ from ..models import (
     TaggedArticle,
 )
 from ..querysets import bylines_prefetch
+from . import autosave
 from .common import ArticlePhotoRightsFilter, PhotoRightsAdminMixin, join_names
 from .revisions import ArticleHistoryMixin, clock, display_name
 
@@ -392,6 +393,11 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
 
     class Media:
         css = {"all": ("css/admin.css", "css/workflow-admin.css")}
+        # The writing screen: counters and keyboard shortcuts; autosave of unsaved work.
+        js = ("admin-newsroom/writing.js", "admin-newsroom/autosave.js")
+
+    def get_urls(self):
+        return [*autosave.urls(self), *super().get_urls()]
 
     # Permissions ----------------------------------------------------------------------
 
@@ -545,6 +551,10 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
             ),
             waiting_for_review_url=waiting_for_review_url(),
         )
+        if can_change and not context.get("is_popup"):
+            context["autosave"] = autosave.settings_for(obj)
+            if request.method == "GET":
+                context["unsaved_edit"] = autosave.offer(request, obj)
         panels = [
             shown
             for panel in (self.top_panels if obj is not None else ())
@@ -569,6 +579,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         super().save_model(request, obj, form, change)
         if change:
             editing.done_editing(obj.pk, request.user)
+        autosave.clear(request.user, obj if change else None)  # saved: nothing left unsaved
         self._announce_state(request, obj, form.initial_status)
 
     def _announce_state(self, request, article: Article, before: str | None) -> None:
