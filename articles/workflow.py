@@ -19,8 +19,7 @@ whatever sent the request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -28,10 +27,8 @@ from . import roles
 from .models import Article
 from .querysets import Visibility, visibility
 
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    User = AbstractBaseUser | AnonymousUser
+# Who the rules are asked about (apps above articles name it too: live.workflow).
+User = AbstractBaseUser | AnonymousUser
 
 Status = Article.Status
 

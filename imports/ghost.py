@@ -118,8 +118,12 @@ def _load_zip(path: Path) -> tuple[Any, str]:
             shown = f"{name}:{member.filename}"
             with archive.open(member) as raw:
                 return _parse(io.TextIOWrapper(raw, encoding="utf-8-sig"), shown), shown
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise ExportError(f"{name} is not a readable zip: {exc}") from None
+    except NotImplementedError:  # zipfile's answer to a compression method it lacks
+        raise ExportError(
+            f"{name} uses a zip compression Python cannot read: zip it again with deflate"
+        ) from None
 
 
 def _parse(file: io.TextIOBase | Any, name: str) -> Any:

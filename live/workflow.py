@@ -8,15 +8,11 @@ own drafts. Every admin path asks these functions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from articles import workflow
+from articles.models import Article
+from articles.workflow import User
 
 from .models import LiveUpdate
-
-if TYPE_CHECKING:
-    from articles.models import Article
-    from articles.workflow import User
 
 
 def can_post(user: User, article: Article) -> bool:
