@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import reversion
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
@@ -51,16 +52,16 @@ class MoveRefused(Exception):
 # Lost updates ----------------------------------------------------------------------
 
 
-def claim_version(article: Article, loaded_version: int) -> None:
-    """Claim ``article``'s row for a save from a form loaded on ``loaded_version``.
+def claim_version(row: models.Model, loaded_version: int) -> None:
+    """Claim ``row`` (an article, a live update: any model with a ``version``) for a save
+    from a form loaded on ``loaded_version``.
 
     Raise ``EditConflict`` when someone saved it since. Inside a transaction the UPDATE
     holds the row until the transaction ends, so the check and the save cannot interleave
     with another editor's.
     """
-    claimed = Article.objects.filter(pk=article.pk, version=loaded_version).update(
-        version=F("version")
-    )
+    rows = type(row)._default_manager.filter(pk=row.pk, version=loaded_version)
+    claimed = rows.update(version=F("version"))
     if not claimed:
         raise EditConflict
 

@@ -57,11 +57,8 @@ class Provider:
     query: dict[str, re.Pattern[str]] = field(default_factory=dict)
     frame_height: int = 480
 
-    def match(self, url: str) -> Match | None:
-        parts = _split(url)
-        if parts is None or parts[0] not in self.hosts:
-            return None
-        _, path, query = parts
+    def match_parts(self, path: str, query: dict[str, list[str]]) -> Match | None:
+        """The match of a URL of one of this provider's hosts (``match`` parsed it)."""
         for pattern in self.paths:
             found = pattern.fullmatch(path)
             if found is None:
@@ -255,16 +252,23 @@ PROVIDERS: tuple[Provider, ...] = (
         frame_height=300,
     ),
 )
-BY_SLUG: dict[str, Provider] = {}
+BY_HOST: dict[str, list[Provider]] = {}
 for _provider in PROVIDERS:
-    BY_SLUG.setdefault(_provider.slug, _provider)
+    for _host in _provider.hosts:
+        BY_HOST.setdefault(_host, []).append(_provider)
 
 
 def match(url: str) -> Match | None:
-    """The provider match of ``url``, or None: then it is not an embed (it stays a link)."""
-    url = url.strip()
-    for provider in PROVIDERS:
-        found = provider.match(url)
+    """The provider match of ``url``, or None: then it is not an embed (it stays a link).
+
+    The URL is parsed once; only the providers of its host try their paths.
+    """
+    parts = _split(url.strip())
+    if parts is None:
+        return None
+    host, path, query = parts
+    for provider in BY_HOST.get(host, ()):
+        found = provider.match_parts(path, query)
         if found is not None:
             return found
     return None

@@ -31,6 +31,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from articles.text import html_to_text
 from imports.records import Export, ExportError, Image, Person, Post, Term
 
 __all__ = ["read_wordpress", "slugify", "wordpress_html"]
@@ -63,12 +64,6 @@ _UNSET_DATE = "0000-00-00 00:00:00"
 def slugify(value: str) -> str:
     """Lowercase; every run of characters that are not letters or digits becomes one "-"."""
     return re.sub(r"[\W_]+", "-", value.lower()).strip("-")
-
-
-def _plain(value: str) -> str:
-    """HTML or entity-escaped text → plain text on one line."""
-    text = re.sub(r"<[^>]*>", " ", value or "")
-    return " ".join(html.unescape(text).split())
 
 
 def _text(value: str | None) -> str:
@@ -701,9 +696,9 @@ class _Reader:
             if post_id:
                 self.attachments[post_id] = (
                     _text(values.get("wp:attachment_url")) or _text(values.get("guid")),
-                    _plain(values.get("excerpt:encoded") or ""),
-                    _plain(meta.get("_wp_attachment_image_alt", "")),
-                    _plain(values.get("title") or ""),
+                    html_to_text(values.get("excerpt:encoded") or ""),
+                    html_to_text(meta.get("_wp_attachment_image_alt", "")),
+                    html_to_text(values.get("title") or ""),
                 )
             self.skipped_counts["attachment"] += 1
             return
@@ -756,7 +751,7 @@ class _Reader:
             title=title,
             slug=unquote(_text(values.get("wp:post_name"))),
             html=body,
-            excerpt=_plain(values.get("excerpt:encoded") or ""),
+            excerpt=html_to_text(values.get("excerpt:encoded") or ""),
             status=status,
             published_at=published,
             updated_at=updated,

@@ -33,6 +33,7 @@ from taggit.models import Tag
 
 from articles import cachekeys
 from articles.models import Article, ArticleAuthor, Author, Section, TaggedArticle
+from articles.text import html_to_text
 from embeds import fetch
 from newsroom.fields import unique_slug
 from newsroom.pagecache import purge
@@ -47,8 +48,6 @@ from .records import Export, Image, Person, Post, Term
 # Where CMSs keep uploads: an image URL is looked up by its path after these.
 UPLOAD_ROOTS = ("content/images/", "wp-content/uploads/")
 _IMG_SRC = re.compile(r'(<img\b[^>]*?\bsrc\s*=\s*)(["\'])(.*?)\2', re.IGNORECASE | re.DOTALL)
-_TAGS = re.compile(r"<[^>]+>")
-_BREAKS = re.compile(r"<(?:br|/?p|/div|/li|/h[1-6]|/blockquote)\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass
@@ -107,12 +106,6 @@ class Report:
 def fingerprint(record) -> str:
     data = json.dumps(asdict(record), default=str, sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()
-
-
-def plain(value: str) -> str:
-    """HTML as one line of text: blocks and breaks become spaces, other tags go."""
-    spaced = _BREAKS.sub(" ", value or "")
-    return " ".join(html.unescape(_TAGS.sub("", spaced)).split())
 
 
 class Writer:
@@ -191,7 +184,7 @@ class Writer:
         else:
             author = found or Author(kind=Author.Kind.PERSON)
             author.name = person.name[:150] or person.source_id[:150]
-            author.bio = plain(person.bio)
+            author.bio = html_to_text(person.bio)
             author.website = person.website if person.website.startswith("http") else ""
             if found is None:
                 wanted = slugify(person.slug or person.name)[:150] or "author"
@@ -309,12 +302,12 @@ class Writer:
                 self.report.count("photos", "created")
                 self.photos[url] = None
                 return None
-            credit = credits.parse(plain(image.caption))
+            credit = credits.parse(html_to_text(image.caption))
             limit = Photo._meta.get_field
             photo = Photo(
                 image=upload,
-                alt_text=plain(image.alt)[: limit("alt_text").max_length],
-                caption=credit.caption if credit else plain(image.caption),
+                alt_text=html_to_text(image.alt)[: limit("alt_text").max_length],
+                caption=credit.caption if credit else html_to_text(image.caption),
                 credit=(credit.line if credit else "")[: limit("credit").max_length],
                 photographer=(credit.photographer if credit else "")[:200],
                 agency=(credit.agency if credit else "")[:200],
@@ -356,7 +349,7 @@ class Writer:
             return
         article = found or Article()
         article.headline = (post.title or "Untitled")[:200]
-        article.dek = plain(post.excerpt)[:600]
+        article.dek = html_to_text(post.excerpt)[:600]
         article.body = self.body(post)
         article.section = self.section_of(post)
         now = timezone.now()
@@ -383,8 +376,8 @@ class Writer:
         lead = post.feature_image
         article.lead_photo = self.photo(lead, label) if lead else None
         if lead is not None and article.lead_photo is not None:
-            credit = credits.parse(plain(lead.caption))
-            caption = credit.caption if credit else plain(lead.caption)
+            credit = credits.parse(html_to_text(lead.caption))
+            caption = credit.caption if credit else html_to_text(lead.caption)
             article.lead_photo_caption = "" if caption == article.lead_photo.caption else caption
         article.save()
         if found is not None:

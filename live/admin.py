@@ -12,56 +12,25 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, Prefetch, QuerySet
-from django.forms.models import BaseInlineFormSet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path
 from django.utils import timezone
 from reversion.admin import VersionAdmin
 
-from articles.admin.articles import ArticleAuthorInline, extend_article_admin
-from articles.admin.revisions import clock, display_name
-from articles.editing import EditConflict
+from articles.admin.articles import (
+    ArticleAuthorInline,
+    VersionCheckFormMixin,
+    extend_article_admin,
+    save_bylines,
+)
+from articles.admin.revisions import clock
+from articles.editing import EditConflict, claim_version
 
 from . import admin_views, services, workflow
 from .models import LiveUpdate, LiveUpdateAuthor
 
 Status = LiveUpdate.Status
-
-
-class VersionCheckFormMixin:
-    """A model form that refuses to save over a version saved after it was loaded.
-
-    The form carries the ``version`` it was opened on in ``loaded_version``. When the row's
-    version moved on, ``clean`` raises an error shown at the top of the form and moves
-    ``loaded_version`` on, so a second Save (after reading it) replaces the saved version.
-    """
-
-    conflict_noun = "this"
-    user = None
-
-    def _setup_version(self) -> None:
-        self.conflict = None
-        if self.instance.pk:
-            self.initial["loaded_version"] = self.instance.version
-
-    def check_version(self, cleaned_data) -> None:
-        loaded = cleaned_data.get("loaded_version")
-        obj = self.instance
-        if obj.pk is None or loaded is None or loaded == obj.version:
-            return
-        by = obj.last_edited_by
-        who = "You" if by is not None and by == self.user else display_name(by)
-        self.conflict = {"who": who, "when": clock(obj.updated_at), "loaded": loaded}
-        self.data = self.data.copy()
-        self.data[self.add_prefix("loaded_version")] = str(obj.version)
-        raise ValidationError(
-            f"{who} saved {self.conflict_noun} at {self.conflict['when']} after you opened it "
-            f"(you opened version {loaded}; it is now version {obj.version}), so your changes "
-            "were not saved. Your text is still in the form below: compare it with the saved "
-            "version, then save again to replace it with yours.",
-            code="edit_conflict",
-        )
 
 
 class LiveUpdateAdminForm(VersionCheckFormMixin, forms.ModelForm):
@@ -84,11 +53,11 @@ class LiveUpdateAdminForm(VersionCheckFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._setup_version()
+        self.start_version_check()
 
     def clean(self):
         cleaned_data = super().clean()
-        self.check_version(cleaned_data)
+        self._check_version(cleaned_data)
         status = cleaned_data.get("status")
         if (
             self.user is not None
@@ -104,24 +73,6 @@ class LiveUpdateAuthorInline(ArticleAuthorInline):
     """An update's byline, edited like an article's (same form, order and help)."""
 
     model = LiveUpdateAuthor
-
-
-def save_bylines(formset: BaseInlineFormSet) -> None:
-    """Save a byline formset, numbering it 1, 2, 3… in the order given (empty goes last)."""
-    saved = formset.save(commit=False)
-    deleted_forms = formset.deleted_forms
-    for byline in formset.deleted_objects:
-        byline.delete()
-    rows = [
-        (index, f.instance)
-        for index, f in enumerate(formset.forms)
-        if f not in deleted_forms and (f.instance.pk is not None or f.instance in saved)
-    ]
-    rows.sort(key=lambda row: (row[1].position is None, row[1].position or 0, row[0]))
-    for position, (_, byline) in enumerate(rows, start=1):
-        if byline.position != position or byline in saved:
-            byline.position = position
-            byline.save()
 
 
 @admin.register(LiveUpdate)
@@ -231,12 +182,7 @@ class LiveUpdateAdmin(VersionAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            loaded = form.cleaned_data.get("loaded_version") or obj.version
-            claimed = LiveUpdate.objects.filter(pk=obj.pk, version=loaded).update(
-                version=F("version")
-            )
-            if not claimed:
-                raise EditConflict
+            claim_version(obj, form.cleaned_data.get("loaded_version") or obj.version)
         else:
             obj.created_by = request.user
         if not workflow.can_publish(request.user):

@@ -45,7 +45,55 @@ Status = Article.Status
 # Forms ------------------------------------------------------------------------------
 
 
-class ArticleAdminForm(forms.ModelForm):
+class VersionCheckFormMixin:
+    """A model form that refuses to save over a version saved after it was loaded.
+
+    For models with a ``version`` raised on every save (articles, live updates). The form
+    carries the version it was opened on in ``loaded_version``; when the row's version
+    moved on, ``_check_version`` raises an error shown at the top of the form, keeps what
+    was typed, and moves ``loaded_version`` on, so a second Save (after reading it)
+    replaces the saved version.
+    """
+
+    conflict_noun = "this"
+    user = None
+
+    def start_version_check(self) -> None:
+        """Call from ``__init__``: note the version this form opens on."""
+        self.conflict = None
+        if self.instance.pk:
+            self.initial["loaded_version"] = self.instance.version
+
+    def conflict_details(self) -> dict:
+        """What else the form shows of the conflict (an article's differences)."""
+        return {}
+
+    def _check_version(self, cleaned_data) -> None:
+        loaded = cleaned_data.get("loaded_version")
+        row = self.instance
+        if row.pk is None or loaded is None or loaded == row.version:
+            return
+        by = row.last_edited_by
+        who = "You" if by is not None and by == self.user else display_name(by)
+        self.conflict = {
+            "who": who,
+            "when": clock(row.updated_at),
+            "loaded": loaded,
+            "current": row.version,
+            **self.conflict_details(),
+        }
+        self.data = self.data.copy()
+        self.data[self.add_prefix("loaded_version")] = str(row.version)
+        raise ValidationError(
+            f"{who} saved {self.conflict_noun} at {self.conflict['when']} after you opened it, "
+            "so your changes were not saved. Your text is still in the form below: nothing "
+            "you typed is lost. Compare it with the saved version, then save again to "
+            "replace it with yours.",
+            code="edit_conflict",
+        )
+
+
+class ArticleAdminForm(VersionCheckFormMixin, forms.ModelForm):
     # The version the form was loaded with; a save on an older version is refused.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     material_update = forms.BooleanField(
@@ -56,6 +104,7 @@ class ArticleAdminForm(forms.ModelForm):
         "correction note below.",
     )
 
+    conflict_noun = "this article"
     # Set per request by ArticleAdmin.get_form.
     user = None
 
@@ -90,11 +139,9 @@ class ArticleAdminForm(forms.ModelForm):
         if "body" in self.fields:
             # CKEditor re-indents the HTML it loaded: only a change readers see is a change.
             self.fields["body"].has_changed = editing.body_has_changed
-        self.conflict = None
+        self.start_version_check()
         self.initial_status = self.instance.status if self.instance.pk else None
         self.was_public = bool(self.instance.pk) and self.instance.is_public
-        if self.instance.pk:
-            self.initial["loaded_version"] = self.instance.version
 
     def clean_slug(self) -> str:
         """Refuse another article's earlier slug unless the user may change that article.
@@ -145,31 +192,9 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error("unpublish_at", "The unpublish time must be after the publish time.")
         return cleaned_data
 
-    def _check_version(self, cleaned_data) -> None:
-        """Refuse the save when the article was saved by someone after this form was loaded."""
-        loaded = cleaned_data.get("loaded_version")
-        article = self.instance
-        if article.pk is None or loaded is None or loaded == article.version:
-            return
-        by = article.last_edited_by
-        who = "You" if by is not None and by == self.user else display_name(by)
-        self.conflict = {
-            "who": who,
-            "when": clock(article.updated_at),
-            "loaded": loaded,
-            "current": article.version,
-            "changes": history.form_conflict_changes(article, self.data),
-        }
-        # A second Save, after reading the differences, replaces their version with yours.
-        self.data = self.data.copy()
-        self.data[self.add_prefix("loaded_version")] = str(article.version)
-        raise ValidationError(
-            f"{who} saved this article at {self.conflict['when']} after you opened it, so "
-            "your changes were not saved. Your text is still in the form below: nothing "
-            "you typed is lost. Compare it with the saved version, then save again to "
-            "replace it with yours.",
-            code="edit_conflict",
-        )
+    def conflict_details(self) -> dict:
+        """The article's differences with the saved version, shown with the conflict."""
+        return {"changes": history.form_conflict_changes(self.instance, self.data)}
 
 
 class BylineInlineFormSet(BaseInlineFormSet):
@@ -184,6 +209,26 @@ class BylineInlineFormSet(BaseInlineFormSet):
     def add_fields(self, form, index):
         super().add_fields(form, index)
         form.fields["position"].required = False
+
+
+def save_bylines(formset) -> None:
+    """Save a byline formset (an article's, a live update's), numbering it 1, 2, 3… in the
+    order the editor gave; empty positions go last."""
+    saved = formset.save(commit=False)
+    deleted_forms = formset.deleted_forms
+    for byline in formset.deleted_objects:
+        byline.delete()
+    rows = [
+        (index, f.instance)
+        for index, f in enumerate(formset.forms)
+        if f not in deleted_forms and (f.instance.pk is not None or f.instance in saved)
+    ]
+    rows.sort(key=lambda row: (row[1].position is None, row[1].position or 0, row[0]))
+    for position, (_, byline) in enumerate(rows, start=1):
+        if byline.position != position or byline in saved:
+            byline.position = position
+            byline.save()
+    formset.save_m2m()
 
 
 class ArticleAuthorInline(admin.TabularInline):
@@ -601,7 +646,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is ArticleAuthor:
-            return self._save_bylines(formset)
+            return save_bylines(formset)
         if formset.model is ArticleNote:
             notes = formset.save(commit=False)
             for note in notes:
@@ -629,24 +674,6 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 link.save()
             return None
         return super().save_formset(request, form, formset, change)
-
-    def _save_bylines(self, formset) -> None:
-        saved = formset.save(commit=False)
-        deleted_forms = formset.deleted_forms
-        for byline in formset.deleted_objects:
-            byline.delete()
-        rows = [
-            (index, f.instance)
-            for index, f in enumerate(formset.forms)
-            if f not in deleted_forms and (f.instance.pk is not None or f.instance in saved)
-        ]
-        # Number the byline 1, 2, 3… in the order the editor gave; empty positions go last.
-        rows.sort(key=lambda row: (row[1].position is None, row[1].position or 0, row[0]))
-        for position, (_, byline) in enumerate(rows, start=1):
-            if byline.position != position or byline in saved:
-                byline.position = position
-                byline.save()
-        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
