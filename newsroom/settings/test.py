@@ -28,3 +28,16 @@ PAGE_CACHE_LOCAL_SECONDS = 0
 # Embed snapshots never reach a real provider from the tests: every oEmbed endpoint is
 # a closed local port (tests that fetch point them at a fake provider of their own).
 EMBEDS_OEMBED_ENDPOINTS = dict.fromkeys(EMBEDS_OEMBED_ENDPOINTS, "http://127.0.0.1:9/oembed")  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A test database in a file (in memory-backed /dev/shm where there is one), not
+    # SQLite's shared in-memory database: the browser tests' live server then has its own
+    # connections, and SQLite's locks (waiting up to 20 s) order its requests, the
+    # beacons of closed pages and the tests' own queries, as in production.
+    _shm = Path("/dev/shm")
+    _test_db_dir = tempfile.mkdtemp(prefix="newsroom-test-db-", dir=_shm if _shm.is_dir() else None)
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(_test_db_dir) / "test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["OPTIONS"] = {  # noqa: F405
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA synchronous=OFF;",
+    }

@@ -11,7 +11,6 @@ import io
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -88,51 +87,6 @@ def browser() -> Iterator:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-# With SQLite's in-memory test database, the live server and the tests share one
-# connection. Two requests at once (a page and a beacon, say) or a request during a
-# test's own query break it ("bad parameter or other API misuse"), so the server then
-# answers one request at a time, and the tests' queries wait for the request in hand.
-SERVER_BUSY = threading.Lock()
-
-
-def _wait_for_the_server(execute, sql, params, many, context):
-    if threading.current_thread() is threading.main_thread():
-        with SERVER_BUSY:
-            return execute(sql, params, many, context)
-    return execute(sql, params, many, context)
-
-
-@pytest.fixture(scope="session")
-def live_server(request) -> Iterator:
-    """Return pytest-django's live server; one request at a time on a shared SQLite connection."""
-    from django.core.servers.basehttp import WSGIServer
-    from django.db import connection
-    from pytest_django.live_server_helper import LiveServer
-
-    class OneAtATimeWSGIServer(WSGIServer):
-        def __init__(self, *args, connections_override=None, **kwargs):
-            super().__init__(*args, **kwargs)
-
-        def process_request(self, request, client_address):
-            with SERVER_BUSY:
-                super().process_request(request, client_address)
-
-    address = request.config.getvalue("liveserver") or os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"]
-    server = LiveServer(address, start=False)
-    shared = bool(server.thread.connections_override)
-    if shared:
-        server.thread.server_class = OneAtATimeWSGIServer
-    server.start()
-    try:
-        if shared:
-            with connection.execute_wrapper(_wait_for_the_server):
-                yield server
-        else:
-            yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(autouse=True)
