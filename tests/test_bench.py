@@ -1,8 +1,8 @@
 """The benchmark: the data generator's newsroom, the floor views, and the runner's arithmetic.
 
 The load itself (gunicorn + wrk) runs in ``make bench`` only; here the generator fills the
-test database with 200 articles, and the runner's parsing of wrk's output is checked on
-a canned sample.
+test database with 200 articles, the runner's parsing of wrk's output is checked on
+a canned sample, and the busy desk's autosaving editors work against the live server.
 """
 
 import statistics
@@ -11,15 +11,17 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.test import Client
 from django.utils import timezone
 from taggit.models import Tag
 
 from articles import sanitize, text
-from articles.models import Article, Author, Section
-from bench import run
+from articles.models import Article, Author, Section, UnsavedEdit
+from bench import desk, run
 from bench.fill import fill
 from photos import images
 from photos.models import Photo
+from tests.factories import ArticleFactory
 
 N = 200
 
@@ -232,3 +234,66 @@ def test_the_busy_desk_reports_the_hit_rate_and_each_row_against_quiet():
     assert any(line.startswith("met  busy desk, 5 draft saves/s") for line in targets)
     assert any(line.startswith("MISS busy desk, 5 published saves/s") for line in targets)
     assert "5 published saves/s" in run.format_desk(rows, "T")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_autosaving_editors_change_nothing_readers_see(live_server):
+    articles = ArticleFactory.create_batch(4)
+    before = {a.pk: (a.version, a.updated_at) for a in Article.objects.all()}
+    reader = Client()
+    page = articles[0].get_absolute_url()
+    assert reader.get(page)["X-Cache"] == "miss"
+
+    result = desk.run_autosave(live_server.url, 3, 2, every=0.25, server_in_process=True)
+
+    assert result["failed"] == 0, result["first_failure"]
+    assert result["editors"] == 3 and result["autosaves"] >= 3 * 6
+    assert 0 < result["p50_ms"] <= result["p99_ms"]
+    assert (result["purges"], result["purged_keys"], result["articles_changed"]) == (0, 0, 0)
+    assert {a.pk: (a.version, a.updated_at) for a in Article.objects.all()} == before
+    assert reader.get(page)["X-Cache"] == "hit"
+    # One unsaved edit per editor, holding the form with what was typed last.
+    edits = UnsavedEdit.objects.filter(user__username__startswith="bench-editor-")
+    assert edits.values("user").distinct().count() == 3
+    assert result["unsaved_edits"] == edits.count()
+    for edit in edits:
+        assert edit.data["headline"] == edit.article.headline
+        assert edit.data["body"].startswith(edit.article.body + "<p>officials said the convoy")
+        assert edit.base_version == edit.article.version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_counts_what_a_save_would_purge(live_server):
+    """The counts are not blind: a published save meanwhile shows as purges and a change."""
+    article = ArticleFactory()
+    reader = Client()
+    reader.get(article.get_absolute_url())
+
+    def save_meanwhile():
+        article.dek = "Changed while the desk autosaved."
+        article.save()
+
+    result = desk.run_autosave(
+        live_server.url, 1, 0.5, every=0.25, ready=save_meanwhile, server_in_process=True
+    )
+
+    assert result["failed"] == 0, result["first_failure"]
+    assert result["purges"] >= 1 and result["purged_keys"] >= 1
+    assert result["articles_changed"] == 1
+
+
+def test_the_busy_desk_checks_the_autosaving_editors():
+    quiet = {"rps": 4000.0, "p99_ms": 5.0, "hit_rate": 1.0, "rps_x_quiet": 1.0, "p99_x_quiet": 1}
+    editor = {"autosaves": 40, "failed": 0, "p50_ms": 12.0, "p99_ms": 30.0, "purges": 0}
+    editor |= {"purged_keys": 0, "articles_changed": 0}
+    calm = {"rps": 3950.0, "p99_ms": 5.5, "hit_rate": 1.0, "editor": editor}
+    calm |= {"rps_x_quiet": 0.988, "p99_x_quiet": 1.1}
+    targets = run.check_targets({"busy_desk": {"quiet": quiet, run.AUTOSAVE_ROW: calm}}, None)
+    assert [line[:4] for line in targets if run.AUTOSAVE_ROW in line] == ["met "] * 5
+    table = run.format_desk({"quiet": quiet, run.AUTOSAVE_ROW: calm}, "T")
+    assert run.AUTOSAVE_ROW in table and "40" in table
+
+    noisy = calm | {"rps_x_quiet": 0.9, "hit_rate": 0.97}
+    noisy["editor"] = editor | {"failed": 2, "purges": 3, "purged_keys": 5, "articles_changed": 1}
+    targets = run.check_targets({"busy_desk": {"quiet": quiet, run.AUTOSAVE_ROW: noisy}}, None)
+    assert [line[:4] for line in targets if run.AUTOSAVE_ROW in line] == ["MISS"] * 5
