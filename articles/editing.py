@@ -6,8 +6,11 @@
 - **Material updates.** Readers see an "Updated" time only for a change they should know
   about, made while the article was public: a ticked "material update", or a correction or
   update note (``mark_material_update``, ``note_is_material``).
-- **Presence.** Who has an article open, kept in the shared cache for ``PRESENCE_SECONDS``
-  (``note_editing``, ``done_editing``).
+- **Presence.** Who has an article open, kept in the shared cache: an open form beats
+  every ``ARTICLE_PRESENCE_SECONDS`` (``heartbeat``) and counts while its beats keep
+  coming; a form that never beat (no JavaScript) counts for ``NO_SCRIPT_SECONDS`` after
+  it was opened (``note_editing``, ``done_editing``). Only a notice: the lost-update
+  check above stays the guard.
 - **Moves.** ``move`` changes an article's status the way the form would: the workflow's
   permission, the publication checks (credits, alt text), a revision with its comment.
 """
@@ -19,6 +22,7 @@ import time
 from typing import TYPE_CHECKING
 
 import reversion
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,8 +37,13 @@ if TYPE_CHECKING:
 
     from django.contrib.auth.models import AbstractBaseUser
 
-# How long an opened change form counts as "being edited" for the presence notice.
-PRESENCE_SECONDS = 30 * 60
+# Presence: a form whose script beats counts while it missed fewer than this many beats
+# in a row (3 × ARTICLE_PRESENCE_SECONDS: 45 s by default)...
+MISSED_BEATS = 3
+# ... and a form that never beat (opened without JavaScript, or its script blocked) for
+# this long after it was opened: its editor is probably still there, and shows again
+# whenever they reload or save and continue.
+NO_SCRIPT_SECONDS = 10 * 60
 
 
 class EditConflict(Exception):
@@ -114,31 +123,86 @@ def _presence_key(article_pk: int) -> str:
     return f"articles:editing:{article_pk}"
 
 
-def note_editing(article_pk: int, user: AbstractBaseUser, name: str) -> list[dict]:
-    """Record that ``user`` (shown as ``name``) opened the article; return the others."""
+def presence_interval() -> int:
+    """Return how often (seconds) an open form beats: ``settings.ARTICLE_PRESENCE_SECONDS``."""
+    return max(1, int(settings.ARTICLE_PRESENCE_SECONDS))
+
+
+def _presence_timeout() -> int:
+    """Return how long the cache keeps an article's editors after the last write."""
+    return max(NO_SCRIPT_SECONDS, MISSED_BEATS * presence_interval())
+
+
+def _is_present(entry: dict, now: float) -> bool:
+    """Return whether an entry still counts: its beats keep coming, or it never beat."""
+    seen = entry.get("seen", entry["since"])  # entries written before the heartbeat
+    if entry.get("beating"):
+        return now - seen < MISSED_BEATS * presence_interval()
+    return now - seen < NO_SCRIPT_SECONDS
+
+
+def _record(
+    article_pk: int, user: AbstractBaseUser, name: str, *, beating: bool, typing: bool
+) -> list[dict]:
+    """Record ``user`` on the article now; return the others present, first opened first.
+
+    One cache read and one write, no lock: of two writes at the same moment one is lost.
+    The next beat mends it (a lost leave waits for the expiry instead).
+    """
     now = time.time()
     key = _presence_key(article_pk)
     editors = {
-        uid: entry
-        for uid, entry in (cache.get(key) or {}).items()
-        if now - entry["since"] < PRESENCE_SECONDS
+        uid: entry for uid, entry in (cache.get(key) or {}).items() if _is_present(entry, now)
     }
-    others = [
-        {**entry, "minutes": int((now - entry["since"]) // 60)}
-        for uid, entry in editors.items()
-        if uid != user.pk
+    mine = editors.get(user.pk)
+    editors[user.pk] = {
+        "name": name,
+        "since": mine["since"] if mine else now,
+        "seen": now,
+        "beating": beating,
+        "typing": typing,
+    }
+    cache.set(key, editors, _presence_timeout())
+    others = sorted(
+        ((uid, entry) for uid, entry in editors.items() if uid != user.pk),
+        key=lambda item: item[1]["since"],
+    )
+    return [
+        {
+            "id": uid,
+            "name": entry["name"],
+            "minutes": int((now - entry["since"]) // 60),
+            "typing": bool(entry.get("typing")),
+        }
+        for uid, entry in others
     ]
-    editors[user.pk] = {"name": name, "since": now}
-    cache.set(key, editors, PRESENCE_SECONDS)
-    return others
+
+
+def note_editing(article_pk: int, user: AbstractBaseUser, name: str) -> list[dict]:
+    """Record that ``user`` (shown as ``name``) opened the article; return the others.
+
+    Each other editor: ``{"id", "name", "minutes"`` (since they opened it), ``"typing"}``.
+    The form counts as open for ``NO_SCRIPT_SECONDS`` unless its script beats
+    (``heartbeat``); reopening it keeps the time it was first opened.
+    """
+    return _record(article_pk, user, name, beating=False, typing=False)
+
+
+def heartbeat(article_pk: int, user: AbstractBaseUser, name: str, *, typing: bool) -> list[dict]:
+    """Record a beat of ``user``'s open form (``typing``: input since the last); return the others.
+
+    From the first beat on, the form counts while its beats keep coming: it is gone once
+    it missed ``MISSED_BEATS`` (a closed tab, a hidden one, a lost connection).
+    """
+    return _record(article_pk, user, name, beating=True, typing=typing)
 
 
 def done_editing(article_pk: int, user: AbstractBaseUser) -> None:
-    """Record that ``user`` saved and left the article."""
+    """Record that ``user`` saved the article or left its form."""
     key = _presence_key(article_pk)
     editors = cache.get(key) or {}
     if editors.pop(user.pk, None) is not None:
-        cache.set(key, editors, PRESENCE_SECONDS)
+        cache.set(key, editors, _presence_timeout())
 
 
 # Moves -----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ import math
 import re
 from html.parser import HTMLParser
 
+from django.utils.text import Truncator
+
 WORDS_PER_MINUTE = 230
 CHARACTERS_PER_MINUTE = 500
 
@@ -85,3 +87,12 @@ def excerpt(html: str, words: int = 40) -> str:
     if len(parts) <= words:
         return " ".join(parts)
     return " ".join(parts[:words]) + "…"
+
+
+# A page's meta description, a search result's and a shared card's text, at most this long.
+DESCRIPTION_LENGTH = 160
+
+
+def describe(text: str) -> str:
+    """Return ``text`` as a one-line description of at most ``DESCRIPTION_LENGTH`` characters."""
+    return Truncator(" ".join(text.split())).chars(DESCRIPTION_LENGTH)

@@ -10,7 +10,6 @@ from django.db.models import (
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_cache_control
-from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
@@ -37,15 +36,9 @@ from public.teasers import prefetch_teasers
 
 # A section's block on the home page: compact teasers under the section's own heading.
 SECTION_BLOCK = teasers.Variant(level=3, compact=True, hide_section=True)
+
+
 # Meta descriptions longer than this are cut by search engines anyway.
-DESCRIPTION_LENGTH = 160
-
-
-def describe(text: str) -> str:
-    """Return ``text`` as a one-line meta description of at most 160 characters."""
-    return Truncator(" ".join(text.split())).chars(DESCRIPTION_LENGTH)
-
-
 class ArticleListMixin:
     """Own the public article queryset, pagination and page metadata for every list page."""
 
@@ -72,7 +65,7 @@ class ArticleListMixin:
         if page > 1:
             title = f"{title or 'Latest news'}, page {page}"
         context["page_title"] = title
-        context["page_description"] = describe(description) if description else ""
+        context["page_description"] = text.describe(description) if description else ""
         return context
 
 
@@ -274,7 +267,7 @@ class ArticleDetailView(DetailView):
         context["is_preview"] = not article.is_public
         context["notes"] = article_notes(article)
         context["page_title"] = article.seo_title or article.headline
-        context["page_description"] = describe(
+        context["page_description"] = text.describe(
             article.seo_description or article.dek or article.headline
         )
         context.update(embed_context(self.request, article.body))
@@ -346,7 +339,9 @@ class LiveUpdatePermalinkView(ArticleDetailView):
         context = super().get_context_data(**kwargs)
         update = self.focus
         context["page_title"] = f"{update.title} — {self.object.headline}"
-        context["page_description"] = describe(text.excerpt(update.body, words=40) or update.title)
+        context["page_description"] = text.describe(
+            text.excerpt(update.body, words=40) or update.title
+        )
         context["canonical_path"] = update.get_absolute_url()
         if update.photo_id:
             context["social_photo"] = update.photo

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,7 +37,7 @@ from ..models import (
     TaggedArticle,
 )
 from ..querysets import bylines_prefetch
-from . import autosave
+from . import autosave, presence, writing
 from .common import ArticlePhotoRightsFilter, PhotoRightsAdminMixin, join_names
 from .revisions import ArticleHistoryMixin, clock, display_name
 
@@ -241,6 +242,16 @@ class ArticleAuthorInline(admin.TabularInline):
     verbose_name = "author"
     verbose_name_plural = "byline (in this order)"
 
+    def get_queryset(self, request):
+        # A row shows its author and what it is the byline of (an article, a live update)
+        # by name: with the row, not a query each.
+        parent = next(
+            f.name
+            for f in self.model._meta.get_fields()
+            if f.many_to_one and f.related_model is self.parent_model
+        )
+        return super().get_queryset(request).select_related("author", parent)
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "position":
             kwargs["help_text"] = "1 is first. Leave empty to add at the end."
@@ -425,6 +436,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         "version",
         "revision_history",
         "photo_rights",
+        "lead_photo_card",
         "audio_length",
     )
     # Fields only users who may publish can set (scheduling is publishing).
@@ -437,12 +449,30 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
     object_history_template = "admin/articles/article/object_history.html"
 
     class Media:
-        css = {"all": ("css/admin.css", "css/workflow-admin.css")}
-        # The writing screen: counters and keyboard shortcuts; autosave of unsaved work.
-        js = ("admin-newsroom/writing.js", "admin-newsroom/autosave.js")
+        css = {
+            "all": (
+                "css/admin.css",
+                "css/workflow-admin.css",
+                "admin-newsroom/writing.css",
+                "admin-newsroom/presence.css",
+            )
+        }
+        # The writing screen: counters, previews, byline order and keyboard shortcuts;
+        # autosave of unsaved work;
+        # who else has the article open (presence).
+        js = (
+            "admin-newsroom/writing.js",
+            "admin-newsroom/autosave.js",
+            "admin-newsroom/presence.js",
+        )
 
     def get_urls(self):
-        return [*autosave.urls(self), *super().get_urls()]
+        return [
+            *autosave.urls(self),
+            *presence.urls(self),
+            *writing.urls(self),
+            *super().get_urls(),
+        ]
 
     # Permissions ----------------------------------------------------------------------
 
@@ -486,28 +516,49 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         return self.inlines
 
     def get_fieldsets(self, request, obj=None):
+        """The writing screen's fieldsets (change_form.html places them by class).
+
+        ``writing-main``: the story, wide; ``writing-side``: the sidebar, with the byline
+        table after ``writing-bylines``; the rest, folded, below both.
+        """
         editable = obj is None or self.has_change_permission(request, obj)
-        story = ["headline", "slug", "section", "dek", "body"]
-        publishing = ["workflow_state", "status", "published_at", "unpublish_at"]
+        story = ["headline", "dek", "body"]
+        publishing = ["workflow_state", "status", "published_at"]
         if editable and obj is not None:
             story.append("loaded_version")
             if obj.is_public and workflow.can_publish(request.user):
                 publishing.append("material_update")
-        publishing += ["shown_updated", "featured", "in_news_sitemap"]
+        publishing.append("featured")
         return (
-            ("Story", {"fields": story}),
-            ("Photo", {"fields": ("lead_photo", "lead_photo_caption", "photo_rights")}),
+            ("Story", {"classes": ("writing-main",), "fields": story}),
+            ("Publishing", {"classes": ("writing-side",), "fields": publishing}),
             (
-                "Byline & tags",
+                "Section and byline",
+                {"classes": ("writing-side", "writing-bylines"), "fields": ("section",)},
+            ),
+            ("Tags", {"classes": ("writing-side",), "fields": ("tags",)}),
+            (
+                "Lead photo",
                 {
-                    "fields": ("tags",),
-                    "description": "Authors are listed in the byline table below the form.",
+                    "classes": ("writing-side",),
+                    "fields": ("lead_photo", "lead_photo_card", "lead_photo_caption"),
                 },
             ),
-            ("Publishing", {"fields": publishing}),
+            (
+                "Address, search and sharing",
+                {
+                    "classes": ("collapse",),
+                    "fields": ("slug", "seo_title", "seo_description", "in_news_sitemap"),
+                },
+            ),
+            (
+                "Time limit and “Updated” time",
+                {"classes": ("collapse",), "fields": ("unpublish_at", "shown_updated")},
+            ),
             (
                 "Live coverage",
                 {
+                    "classes": ("collapse",),
                     "fields": ("live", "coverage_started_at", "coverage_ended_at"),
                     "description": "A live article gets short, timestamped updates, posted "
                     "from the “Post an update” box at the top of this page once it is saved.",
@@ -516,27 +567,20 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
             (
                 "Audio",
                 {
+                    "classes": ("collapse",),
                     "fields": ("audio", "audio_ai_generated", "audio_length"),
                     "description": "Upload a recording, or generate an AI narration with the "
                     "“Generate audio narration” action in the article list.",
                 },
             ),
             (
-                "Reading time and SEO",
+                "Reading time, photo rights and history",
                 {
                     "classes": ("collapse",),
                     "fields": (
                         "reading_time",
                         "reading_time_override",
-                        "seo_title",
-                        "seo_description",
-                    ),
-                },
-            ),
-            (
-                "History",
-                {
-                    "fields": (
+                        "photo_rights",
                         "revision_history",
                         "version",
                         ("created_at", "created_by"),
@@ -545,6 +589,11 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 },
             ),
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            kwargs["config_name"] = "article"  # the writing screen's taller editor
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -595,9 +644,15 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 and (obj is None or obj.status == Status.DRAFT)
             ),
             waiting_for_review_url=waiting_for_review_url(),
+            show_save_and_preview=can_change and not context.get("is_popup"),
+            # The writing screen has the width to itself (the app list stays on Home).
+            is_nav_sidebar_enabled=False,
         )
         if can_change and not context.get("is_popup"):
+            context["share_previews"] = writing.previews_context(request, obj)
             context["autosave"] = autosave.settings_for(obj)
+            if obj is not None:
+                context["presence"] = presence.settings_for(obj)
             if request.method == "GET":
                 context["unsaved_edit"] = autosave.offer(request, obj)
         panels = [
@@ -626,6 +681,17 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
             editing.done_editing(obj.pk, request.user)
         autosave.clear(request.user, obj if change else None)  # saved: nothing left unsaved
         self._announce_state(request, obj, form.initial_status)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_preview" in request.POST:
+            return redirect(obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if "_preview" in request.POST:
+            # "Save and preview": the public page, as staff see it (a draft too).
+            return redirect(obj)
+        return super().response_change(request, obj)
 
     def _announce_state(self, request, article: Article, before: str | None) -> None:
         if article.status == before:
@@ -773,6 +839,10 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         if when is None:
             return "No — readers see only the publish time."
         return f"Updated {date_format(timezone.localtime(when), 'DATETIME_FORMAT')}"
+
+    @admin.display(description="the photo")
+    def lead_photo_card(self, article: Article) -> SafeString:
+        return writing.lead_photo_panel(article)
 
     @admin.display(description="Audio length")
     def audio_length(self, article: Article) -> str:

@@ -197,6 +197,9 @@ PAGE_CACHE_EDGE = (
 )
 # An open live page asks for new updates this often (seconds; live/static/live/follow.js).
 LIVE_POLL_SECONDS = 20
+# An open article form tells the server every this many seconds that its editor is still
+# there (and whether they typed), and learns who else is (articles/admin/presence.py).
+ARTICLE_PRESENCE_SECONDS = 15
 # The query parameters public pages read (the page of a list, the search, the
 # sitemap's page, a reply's form, the newest update a live page's reader has): each
 # value is a page of its own. Any other parameter (utm_source, fbclid…) is answered
@@ -406,6 +409,8 @@ CKEDITOR_CONFIGS = {
         "tabSpaces": 4,
     },
 }
+# The article form's body: the writing screen's main column, taller than a live update's.
+CKEDITOR_CONFIGS["article"] = {**CKEDITOR_CONFIGS["default"], "height": 680}
 # ckeditor.W001: django-ckeditor bundles CKEditor 4.22.1, which has known unfixed
 # issues. Mitigations: every body is sanitized on save by one nh3 allowlist
 # (articles/sanitize.py) whatever sent it; the upload view accepts images only, is

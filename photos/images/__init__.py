@@ -49,6 +49,7 @@ from .originals import (
 )
 from .renditions import (
     CARD_SIZE,
+    DEFAULT_CARD,
     THUMB_WIDTHS,
     WIDTHS,
     Rendition,
@@ -77,6 +78,7 @@ __all__ = [
     "ALLOWED_FORMATS",
     "AVIF_SUPPORTED",
     "CARD_SIZE",
+    "DEFAULT_CARD",
     "EXTENSION_OF_FORMAT",
     "KNOWN_EXTENSIONS",
     "THUMB_WIDTHS",

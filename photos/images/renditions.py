@@ -46,6 +46,8 @@ WIDTHS = (320, 640, 960, 1280, 1920)
 THUMB_WIDTHS = (480, 960, 1440)
 THUMB_RATIO = (3, 2)
 CARD_SIZE = (1200, 630)
+# The static file a page without a photo shares (the same 1200×630 size).
+DEFAULT_CARD = "img/og-default.png"
 WEBP_QUALITY = 80
 # libwebp effort, 0 fastest … 6 smallest: its default, 4. Made once, served often: 2 was
 # a third faster here but up to 8% bigger.

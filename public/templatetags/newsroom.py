@@ -206,8 +206,6 @@ def render_body(body: str, snapshots: dict | None = None) -> SafeString:
 
 
 # The site's default social image (static/img/og-default.png) and its size.
-DEFAULT_SOCIAL_IMAGE = "img/og-default.png"
-DEFAULT_SOCIAL_IMAGE_SIZE = (1200, 630)
 
 
 def canonical_url_of(context: template.Context) -> str:
@@ -245,9 +243,9 @@ def social_image(request, photo=None) -> dict:
             "height": height,
             "alt": photo.alt_text,
         }
-    width, height = DEFAULT_SOCIAL_IMAGE_SIZE
+    width, height = images.CARD_SIZE
     return {
-        "url": request.build_absolute_uri(static(DEFAULT_SOCIAL_IMAGE)),
+        "url": request.build_absolute_uri(static(images.DEFAULT_CARD)),
         "width": width,
         "height": height,
         "alt": settings.NEWSROOM_NAME,

@@ -130,6 +130,10 @@
 
     form.addEventListener("input", markDirty)
     form.addEventListener("change", markDirty)
+    if (window.django && window.django.jQuery) {
+      // Autocomplete pickers (select2: section, byline, lead photo) tell jQuery only.
+      window.django.jQuery(form).on("change", markDirty)
+    }
     form.addEventListener("submit", () => {
       // The save itself clears the unsaved edit: an autosave now could arrive after it.
       submitting = true
