@@ -457,9 +457,8 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 "admin-newsroom/presence.css",
             )
         }
-        # The writing screen: counters, previews, byline order and keyboard shortcuts;
-        # autosave of unsaved work;
-        # who else has the article open (presence).
+        # The writing screen (counters, previews, byline order, keyboard shortcuts),
+        # autosave of unsaved work, and who else has the article open (presence).
         js = (
             "admin-newsroom/writing.js",
             "admin-newsroom/autosave.js",
@@ -541,7 +540,12 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 "Lead photo",
                 {
                     "classes": ("writing-side",),
-                    "fields": ("lead_photo", "lead_photo_card", "lead_photo_caption"),
+                    "fields": (
+                        "lead_photo",
+                        "lead_photo_card",
+                        "lead_photo_caption",
+                        "photo_rights",  # the body's photos too
+                    ),
                 },
             ),
             (
@@ -574,13 +578,12 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
                 },
             ),
             (
-                "Reading time, photo rights and history",
+                "Reading time and history",
                 {
                     "classes": ("collapse",),
                     "fields": (
                         "reading_time",
                         "reading_time_override",
-                        "photo_rights",
                         "revision_history",
                         "version",
                         ("created_at", "created_by"),
