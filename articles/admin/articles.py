@@ -460,6 +460,7 @@ class ArticleAdmin(PhotoRightsAdminMixin, ArticleHistoryMixin, admin.ModelAdmin)
         # The writing screen (counters, previews, byline order, keyboard shortcuts),
         # autosave of unsaved work, and who else has the article open (presence).
         js = (
+            "admin-newsroom/admin-form.js",
             "admin-newsroom/writing.js",
             "admin-newsroom/autosave.js",
             "admin-newsroom/presence.js",

@@ -3,7 +3,8 @@
  * While the form is dirty, the whole form is posted to the autosave URL every 10 s and when
  * the page is hidden (sendBeacon), into the editor's own unsaved-edit record: never into the
  * article. The "Restore your unsaved changes" notice's buttons fill the form from it or
- * discard it. A static file: the admin's CSP allows no inline script of ours.
+ * discard it (posting through admin-form.js). A static file: the admin's CSP allows no
+ * inline script of ours.
  */
 ;(() => {
   "use strict"
@@ -51,10 +52,8 @@
         "Autosave is paused: restore or discard your unsaved changes at the top of the form."
     }
 
-    function csrfToken() {
-      const input = form.querySelector("input[name=csrfmiddlewaretoken]")
-      return input ? input.value : ""
-    }
+    const { post, loggedOut } = window.newsroomAdmin
+    const csrfToken = () => window.newsroomAdmin.csrfToken(form)
 
     function editors() {
       const ck = window.CKEDITOR
@@ -85,13 +84,7 @@
       if (!dirty || paused || inFlight || submitting) return
       dirty = false
       inFlight = true
-      fetch(url, {
-        method: "POST",
-        body: formData(),
-        credentials: "same-origin",
-        redirect: "manual",
-        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      })
+      post(form, url, formData())
         .then((response) => {
           if (response.ok) {
             return response.json().then((body) => {
@@ -103,7 +96,7 @@
           let reason = "try saving the form"
           if (response.status === 413) {
             reason = "the form is too large to autosave; save it"
-          } else if (response.type === "opaqueredirect" || response.status === 403) {
+          } else if (loggedOut(response)) {
             reason = "you may need to log in again in another tab"
           }
           failed(`Could not save a draft: ${reason}.`)
@@ -145,23 +138,12 @@
     })
     window.setInterval(save, INTERVAL_MS)
 
-    // CKEditor is set up after this script runs: follow its instances as they appear.
     const watched = new WeakSet()
-    function watch(editor) {
+    window.newsroomAdmin.eachEditor((editor) => {
       if (!editor || watched.has(editor)) return
       watched.add(editor)
       editor.on("change", markDirty)
-    }
-    function watchEditors(tries) {
-      const ck = window.CKEDITOR
-      if (!ck) {
-        if (tries > 0) window.setTimeout(() => watchEditors(tries - 1), 200)
-        return
-      }
-      ck.on("instanceCreated", (event) => watch(event.editor))
-      for (const editor of editors()) watch(editor)
-    }
-    watchEditors(50)
+    })
 
     if (!offer) return
 
@@ -210,16 +192,6 @@
       }
     }
 
-    function post(target) {
-      return fetch(target, {
-        method: "POST",
-        body: new URLSearchParams({ csrfmiddlewaretoken: csrfToken() }),
-        credentials: "same-origin",
-        redirect: "manual",
-        headers: { "X-CSRFToken": csrfToken() },
-      })
-    }
-
     const restoreButton = offer.querySelector("[data-autosave-restore]")
     const discardButton = offer.querySelector("[data-autosave-discard]")
 
@@ -242,7 +214,7 @@
 
     discardButton.addEventListener("click", () => {
       discardButton.disabled = true
-      post(discardUrl)
+      post(form, discardUrl, new URLSearchParams({ csrfmiddlewaretoken: csrfToken() }))
         .then((response) => {
           if (!response.ok) return Promise.reject(response)
           closeOffer()

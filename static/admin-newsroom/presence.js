@@ -82,10 +82,8 @@
     let inFlight = false
     let stopped = false
 
-    function csrfToken() {
-      const input = form.querySelector("input[name=csrfmiddlewaretoken]")
-      return input ? input.value : ""
-    }
+    const { post, loggedOut } = window.newsroomAdmin
+    const csrfToken = () => window.newsroomAdmin.csrfToken(form)
 
     function refreshBox() {
       if (note) note.hidden = others.size === 0 || !warning.hidden
@@ -191,13 +189,7 @@
       inFlight = true
       const typing = typedSinceBeat
       typedSinceBeat = false
-      fetch(url, {
-        method: "POST",
-        body: new URLSearchParams({ typing: typing ? "1" : "0" }),
-        credentials: "same-origin",
-        redirect: "manual",
-        headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
-      })
+      post(form, url, new URLSearchParams({ typing: typing ? "1" : "0" }))
         .then((response) => {
           if (response.ok) {
             return response.json().then((body) => {
@@ -207,7 +199,7 @@
           }
           if (typing) typedSinceBeat = true
           let reason = "the server did not answer; trying again"
-          if (response.type === "opaqueredirect" || response.status === 403) {
+          if (loggedOut(response)) {
             reason = "you may need to log in again in another tab"
           } else if (response.status === 404) {
             reason = "the article was deleted"
@@ -277,16 +269,7 @@
         if (!(keystroke & SHORTCUT) && !NOT_TYPING.has(keystroke & 0xffff)) typed()
       })
     }
-    function watchEditors(tries) {
-      const ck = window.CKEDITOR
-      if (!ck) {
-        if (tries > 0) window.setTimeout(() => watchEditors(tries - 1), 200)
-        return
-      }
-      ck.on("instanceCreated", (event) => watch(event.editor))
-      for (const editor of Object.values(ck.instances || {})) watch(editor)
-    }
-    watchEditors(50)
+    window.newsroomAdmin.eachEditor(watch)
 
     refreshBox()
     beat() // at once: the page counts as beating, and the list is fresh
