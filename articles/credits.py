@@ -44,16 +44,20 @@ def _photos_of(article: Illustrated) -> list[tuple[str, Photo]]:
     return photos
 
 
+def missing_for_publication(photo: Photo) -> list[str]:
+    """Return what ``photo`` lacks before an article may show it: "credit", "alt text"."""
+    return [
+        label
+        for label, value in (("credit", photo.credit), ("alt text", photo.alt_text))
+        if not value.strip()
+    ]
+
+
 def publication_problems(article: Illustrated) -> list[str]:
     """Return why ``article`` may not be published yet (photos without credit or alt text)."""
     problems = []
     for role, photo in _photos_of(article):
-        missing = [
-            label
-            for label, value in (("credit", photo.credit), ("alt text", photo.alt_text))
-            if not value.strip()
-        ]
-        if missing:
+        if missing := missing_for_publication(photo):
             problems.append(
                 f"The {role} “{photo}” (#{photo.pk}) has no {' and no '.join(missing)}. "
                 "Add it in the photo library before publishing."

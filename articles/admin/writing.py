@@ -28,7 +28,7 @@ from photos.admin import preview_url
 from photos.models import Photo
 from photos.services import RIGHTS_WARNING_DAYS, rights_problem
 
-from .. import text
+from .. import credits, text
 from ..models import Article
 
 if TYPE_CHECKING:
@@ -70,8 +70,7 @@ def photo_problems(photo: Photo) -> list[str]:
     problems = [
         f"No {label}: an article with this photo cannot be published until the photo "
         "library has one."
-        for label, value in (("credit", photo.credit), ("alt text", photo.alt_text))
-        if not value.strip()
+        for label in credits.missing_for_publication(photo)
     ]
     if photo.imported_without_credit and photo.credit.strip():
         problems.append("Imported without a credit line we could read: check the credit.")
