@@ -11,6 +11,7 @@ import io
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -89,6 +90,76 @@ def browser() -> Iterator:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class TestServerGate:
+    """Let the live server answer only while a test runs, and tell when it is idle.
+
+    A page closed at a test's end may still send beacons (autosave, presence's "leave")
+    while the database is being emptied for the next test; on PostgreSQL such a request
+    deadlocked with the TRUNCATE. Between tests the server drops new requests without
+    touching the database, and the teardown waits for the ones in hand.
+    """
+
+    def __init__(self) -> None:
+        self.open = threading.Event()
+        self.busy = 0
+        self.idle = threading.Condition()
+
+    def enter(self) -> bool:
+        with self.idle:
+            if not self.open.is_set():
+                return False
+            self.busy += 1
+            return True
+
+    def leave(self) -> None:
+        with self.idle:
+            self.busy -= 1
+            self.idle.notify_all()
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop taking requests; wait (at most ``timeout`` s) for those in hand."""
+        with self.idle:
+            self.open.clear()
+            self.idle.wait_for(lambda: self.busy == 0, timeout=timeout)
+
+
+GATE = TestServerGate()
+
+
+@pytest.fixture(scope="session")
+def live_server(request) -> Iterator:
+    """Return pytest-django's live server, answering only while a test runs (GATE)."""
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from pytest_django.live_server_helper import LiveServer
+
+    class GatedWSGIServer(ThreadedWSGIServer):
+        def process_request(self, request, client_address):
+            if GATE.enter():
+                super().process_request(request, client_address)  # a thread per request
+            else:
+                self.shutdown_request(request)
+
+        def process_request_thread(self, request, client_address):
+            try:
+                super().process_request_thread(request, client_address)
+            finally:
+                GATE.leave()
+
+    address = request.config.getvalue("liveserver") or os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"]
+    server = LiveServer(address, start=False)
+    server.thread.server_class = GatedWSGIServer
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _open_the_server() -> None:
+    GATE.open.set()
+
+
 @pytest.fixture(autouse=True)
 def _serve_media(settings) -> None:
     """Let the live server answer MEDIA_URL, so uploaded photos load in the browser."""
@@ -122,6 +193,7 @@ def new_context(request, browser, live_server) -> Iterator[Callable]:
                 page.screenshot(path=FAILURES_DIR / f"{name}-{c}-{p}.png", full_page=True)
     for context in contexts:
         context.close()
+    GATE.close()  # before the database is emptied
 
 
 @pytest.fixture
