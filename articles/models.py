@@ -352,6 +352,16 @@ class Article(models.Model):
         return self.reading_time_override or self.reading_time
 
     @property
+    def shared_title(self) -> str:
+        """The title a search result or a shared card shows: the SEO title, else the headline."""
+        return self.seo_title or self.headline
+
+    @property
+    def shared_summary(self) -> str:
+        """The text under it, uncut: the SEO description, else the dek, else the headline."""
+        return self.seo_description or self.dek or self.headline
+
+    @property
     def is_public(self) -> bool:
         return visibility(self) == Visibility.PUBLIC
 

@@ -98,6 +98,13 @@ def _load(path: Path) -> tuple[Any, str]:
         raise ExportError(f"{name} cannot be read: {exc.strerror or exc}") from None
 
 
+# The compression methods Python's zipfile reads; an export zipped with another (Deflate64,
+# as some Windows tools make) is refused with a message instead.
+READABLE_COMPRESSION = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+
+
 def _load_zip(path: Path) -> tuple[Any, str]:
     name = path.name
     try:
@@ -116,14 +123,15 @@ def _load_zip(path: Path) -> tuple[Any, str]:
             if member is None:
                 raise ExportError(f"{name} is not a Ghost export: the zip holds no .json file")
             shown = f"{name}:{member.filename}"
+            if member.compress_type not in READABLE_COMPRESSION:
+                raise ExportError(
+                    f"{shown} uses a zip compression Python cannot read "
+                    f"(method {member.compress_type}): zip it again with deflate"
+                )
             with archive.open(member) as raw:
                 return _parse(io.TextIOWrapper(raw, encoding="utf-8-sig"), shown), shown
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise ExportError(f"{name} is not a readable zip: {exc}") from None
-    except NotImplementedError:  # zipfile's answer to a compression method it lacks
-        raise ExportError(
-            f"{name} uses a zip compression Python cannot read: zip it again with deflate"
-        ) from None
 
 
 def _parse(file: io.TextIOBase | Any, name: str) -> Any:

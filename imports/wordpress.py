@@ -639,35 +639,36 @@ class _Reader:
             self.export.term_paths[f"/{archive}/{slug}/"] = source_id
         return source_id
 
+    def declare_term(
+        self, kind: str, values: dict[str, str], name_key: str, slug_key: str, about_key: str
+    ) -> str | None:
+        """Record a category or tag the export declares; return its slug (None without one).
+
+        An item may have named the term first: the declaration's name and description win.
+        """
+        name = html.unescape(_text(values.get(name_key)))
+        slug = unquote(_text(values.get(slug_key))) or slugify(name)
+        if not slug:
+            return None
+        description = html.unescape(_text(values.get(about_key)))
+        term = self.export.terms[self.add_term(kind, slug, name, description)]
+        term.name = name or term.name
+        term.description = description or term.description
+        return slug
+
     def category(self, elem: ET.Element) -> None:
         values = self.fields(elem)
-        name = html.unescape(_text(values.get("wp:cat_name")))
-        slug = unquote(_text(values.get("wp:category_nicename"))) or slugify(name)
-        if not slug:
-            return
-        source_id = self.add_term(
-            "category", slug, name, html.unescape(_text(values.get("wp:category_description")))
-        )
-        term = self.export.terms[source_id]
-        term.name = name or term.name  # declared after an item made it: the declaration wins
-        term.description = (
-            html.unescape(_text(values.get("wp:category_description"))) or term.description
+        slug = self.declare_term(
+            "category", values, "wp:cat_name", "wp:category_nicename", "wp:category_description"
         )
         parent = unquote(_text(values.get("wp:category_parent")))
-        if parent and parent != slug:
+        if slug and parent and parent != slug:
             self.category_parents[slug] = parent
 
     def tag(self, elem: ET.Element) -> None:
-        values = self.fields(elem)
-        name = html.unescape(_text(values.get("wp:tag_name")))
-        slug = unquote(_text(values.get("wp:tag_slug"))) or slugify(name)
-        if not slug:
-            return
-        description = html.unescape(_text(values.get("wp:tag_description")))
-        source_id = self.add_term("tag", slug, name, description)
-        term = self.export.terms[source_id]
-        term.name = name or term.name
-        term.description = description or term.description
+        self.declare_term(
+            "tag", self.fields(elem), "wp:tag_name", "wp:tag_slug", "wp:tag_description"
+        )
 
     # -- items
 

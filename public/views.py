@@ -266,10 +266,8 @@ class ArticleDetailView(DetailView):
         context["can_edit"] = user.is_staff and workflow.can_change(user, article)
         context["is_preview"] = not article.is_public
         context["notes"] = article_notes(article)
-        context["page_title"] = article.seo_title or article.headline
-        context["page_description"] = text.describe(
-            article.seo_description or article.dek or article.headline
-        )
+        context["page_title"] = article.shared_title
+        context["page_description"] = text.describe(article.shared_summary)
         context.update(embed_context(self.request, article.body))
         if article.is_public:
             related = cachekeys.kept_related_and_neighbours(article)

@@ -565,6 +565,20 @@ def test_broken_zip(tmp_path):
     one_line_error(path, "not a readable zip")
 
 
+def test_a_zip_compression_python_cannot_read_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "deflate64.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("export.json", json.dumps(ghost_2x()))
+    # Mark the member Deflate64 (method 9), as some Windows tools write it: in the local
+    # header (bytes 8-9) and in the central directory (bytes 10-11).
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        at = data.index(signature) + offset
+        data[at : at + 2] = (9).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    one_line_error(path, r"deflate64\.zip:export\.json uses a zip compression Python cannot read")
+
+
 def test_missing_file(tmp_path):
     one_line_error(tmp_path / "nowhere.json", "no such file")
 

@@ -182,7 +182,7 @@ def article_data(request, article: Article, notes=(), updates: Sequence | None =
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.headline,
-        "description": article.seo_description or article.dek or article.headline,
+        "description": article.shared_summary,
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "image": article_images(request, article),

@@ -167,6 +167,7 @@
       shown[node.dataset.preview] = node;
     });
     function update() {
+      // Article.shared_title and shared_summary, cut as text.describe cuts them.
       var headline = value("id_headline").trim();
       var title = value("id_seo_title").trim() || headline || "Headline";
       var description = describe(
