@@ -273,3 +273,26 @@ def test_at_375_px_the_form_stacks_in_one_column(new_page, live_server):
     assert status["y"] > headline["y"]  # the sidebar under the story, not beside it
     assert headline["x"] + headline["width"] <= 375
     assert not seen.errors, seen.errors
+
+
+def test_ctrl_shift_p_saves_and_opens_the_draft_as_staff_see_it(new_page, live_server):
+    editor = make_editor()
+    article = ArticleFactory(
+        headline="Draft headline",
+        slug="draft-story",
+        status=Article.Status.DRAFT,
+        published_at=None,
+    )
+    page = new_page()
+    seen = watch(page)
+    log_in(page, editor.username)
+    open_admin(page, f"/admin/articles/article/{article.pk}/change/")
+    page.locator("#id_headline").fill("Trams run again on two lines")
+    with page.expect_navigation():
+        page.keyboard.press("Control+Shift+P")
+    expect(page).to_have_url(live_server.url + "/articles/draft-story/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Trams run again on two lines")
+    article.refresh_from_db()
+    assert article.headline == "Trams run again on two lines"
+    assert not article.is_public  # saved, still a draft: the page is staff's preview
+    assert not seen.errors, seen.errors
